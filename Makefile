@@ -1,0 +1,119 @@
+# tensorpool-csi - build, test and demo.
+#   make          build build/tensorpool-csi (release)
+#   make check    install what is missing, build, run every test suite
+#   make demo     install what is missing, build, show the driver answering CSI calls
+#   make bench    gRPC latency/throughput benchmark (see BENCHMARKS.md)
+#   make sanity   run csi-sanity from PATH against the driver, when installed
+
+CC      ?= gcc
+PYTHON  := /usr/bin/python3
+B       := build
+GEN     := $(B)/gen
+PYGEN   := $(B)/py
+
+VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "+g$$(git rev-parse --short HEAD)")
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DCSI_VERSION='"$(VERSION)"' -I. -I$(GEN) -MMD -MP
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+LDLIBS  := -lgrpc -lgpr -lprotobuf-c -ljansson -lpthread
+# protoc-c output does not pass the project's stricter warnings; keep -Werror on the rest.
+GENFLAGS := -Wno-missing-prototypes -Wno-unused-parameter -Wno-shadow
+
+PROTOS  := proto/csi.proto
+WKT     := wrappers timestamp descriptor
+GEN_C   := $(GEN)/csi.pb-c.c $(GEN)/google/protobuf/wrappers.pb-c.c \
+           $(GEN)/google/protobuf/timestamp.pb-c.c $(GEN)/csi_secrets.c
+TEST_GEN_C := $(GEN)/testsvc.pb-c.c
+
+CORE_SRC := $(wildcard csi/*.c controller/*.c node/*.c)
+CORE_SRC := $(filter-out csi/main.c,$(CORE_SRC))
+TESTD_SRC := tests/support/testd_main.c tests/support/test_service.c
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
+CORE_REL  := $(call obj,rel,$(CORE_SRC) $(GEN_C))
+CORE_ASAN := $(call obj,asan,$(CORE_SRC) $(GEN_C))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/tests/unit/%,$(UNIT_SRC))
+
+.PHONY: all setup check unit integration valgrind lint demo bench sanity clean
+all: $(B)/tensorpool-csi
+
+setup:
+	@bash scripts/setup.sh
+
+# ---- generated code (built, never committed) ----
+# One protoc-c run writes csi and the well-known types it imports; the stamp
+# keeps parallel make from running it once per output.
+$(GEN)/.csi.stamp: $(PROTOS) | $(GEN)
+	protoc-c -Iproto -I/usr/include --c_out=$(GEN) $(PROTOS) \
+	  $(foreach p,$(WKT),/usr/include/google/protobuf/$(p).proto)
+	@touch $@
+$(filter-out $(GEN)/csi_secrets.c,$(GEN_C)) $(GEN)/csi.pb-c.h: $(GEN)/.csi.stamp ;
+$(GEN)/testsvc.pb-c.c: tests/support/testsvc.proto | $(GEN)
+	protoc-c -Itests/support --c_out=$(GEN) $<
+$(PYGEN)/csi_pb2.py: $(PROTOS) tests/support/testsvc.proto | $(PYGEN)
+	protoc -Iproto -I. -I/usr/include --python_out=$(PYGEN) --grpc_python_out=$(PYGEN) \
+	  --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin $(PROTOS)
+	protoc -Itests/support --python_out=$(PYGEN) --grpc_python_out=$(PYGEN) \
+	  --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin tests/support/testsvc.proto
+$(GEN)/csi_secrets.c: proto/gen_secrets.py $(PYGEN)/csi_pb2.py | $(GEN)
+	$(PYTHON) proto/gen_secrets.py $(PYGEN) > $@.tmp && mv $@.tmp $@
+$(GEN) $(PYGEN):
+	mkdir -p $@
+
+# ---- objects: release (rel) and AddressSanitizer+UBSan (asan) ----
+$(B)/rel/$(GEN)/%.o: $(GEN)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(GENFLAGS) -c $< -o $@
+$(B)/asan/$(GEN)/%.o: $(GEN)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(GENFLAGS) $(SAN) -c $< -o $@
+$(B)/rel/%.o: %.c | $(GEN)/.csi.stamp $(GEN)/testsvc.pb-c.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(B)/asan/%.o: %.c | $(GEN)/.csi.stamp $(GEN)/testsvc.pb-c.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+
+# ---- programs ----
+$(B)/tensorpool-csi: $(CORE_REL) $(B)/rel/csi/main.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/asan/tensorpool-csi: $(CORE_ASAN) $(B)/asan/csi/main.o
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+$(B)/asan/tensorpool-csi-testd: $(CORE_ASAN) $(call obj,asan,$(TESTD_SRC) $(TEST_GEN_C))
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+$(B)/asan/tests/unit/%: $(B)/asan/tests/unit/%.o $(CORE_ASAN)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS) -lcmocka
+$(B)/grpc-bench: $(B)/rel/bench/grpc/grpc_bench.o $(CORE_REL)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- tests ----
+check: setup
+	@$(MAKE) --no-print-directory all $(B)/asan/tensorpool-csi $(B)/asan/tensorpool-csi-testd $(UNIT_BINS) $(PYGEN)/csi_pb2.py
+	@bash tests/run_all.sh
+
+unit: $(UNIT_BINS)
+	@bash tests/run_all.sh unit
+integration: all $(B)/asan/tensorpool-csi $(B)/asan/tensorpool-csi-testd $(PYGEN)/csi_pb2.py
+	@bash tests/run_all.sh integration
+valgrind: all $(PYGEN)/csi_pb2.py
+	@bash tests/run_all.sh valgrind
+lint:
+	@bash tests/run_all.sh lint
+
+demo: setup
+	@$(MAKE) --no-print-directory all $(PYGEN)/csi_pb2.py
+	@bash scripts/demo.sh
+
+bench: all $(B)/grpc-bench
+	@bash bench/grpc/run.sh
+
+sanity: all
+	@bash scripts/sanity.sh
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,19 @@
+/* clock.h - the monotonic clock every deadline in the driver is measured on. */
+#ifndef CSI_CLOCK_H
+#define CSI_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+#define CSI_NS_PER_MS 1000000LL
+#define CSI_NS_PER_S 1000000000LL
+#define CSI_NO_DEADLINE INT64_MAX
+
+static inline int64_t csi_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * CSI_NS_PER_S + ts.tv_nsec;
+}
+
+#endif

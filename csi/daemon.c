@@ -1,0 +1,123 @@
+/* daemon.c - start-up and shutdown order of the process.
+ *
+ * Signals are blocked in every thread before gRPC starts any, and the main
+ * thread takes them with sigwait(), so no handler ever runs inside gRPC or a
+ * CSI handler. Shutdown: Probe turns not-ready, the server drains within the
+ * grace period, and grpc_shutdown() comes last.
+ */
+#include "csi/daemon.h"
+
+#include <grpc/grpc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csi/driver.h"
+#include "csi/log.h"
+#include "csi/options.h"
+#include "csi/server.h"
+#include "csi/services.h"
+
+#define LOG_MODULE "main"
+
+static const char *mode_name(unsigned mode)
+{
+    return mode == CSI_MODE_ALL ? "all" : mode == CSI_MODE_NODE ? "node" : "controller";
+}
+
+static size_t mode_services(struct csi_driver *d, struct csi_service *const *extra, size_t n_extra,
+                            const struct csi_service **out)
+{
+    size_t n = 0;
+    struct csi_service *own[] = {&csi_identity_service,
+                                 d->mode & CSI_MODE_CONTROLLER ? &csi_controller_service : NULL,
+                                 d->mode & CSI_MODE_NODE ? &csi_node_service : NULL};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (own[i]) {
+            own[i]->data = d;
+            out[n++] = own[i];
+        }
+    for (size_t i = 0; i < n_extra; i++)
+        out[n++] = extra[i];
+    return n;
+}
+
+static int wait_for_signal(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    int sig = 0;
+    sigwait(&set, &sig);
+    return sig;
+}
+
+static void block_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int serve(const struct csi_options *o, struct csi_driver *d, struct csi_service *const *extra, size_t n_extra)
+{
+    const struct csi_service *services[8];
+    size_t n = mode_services(d, extra, n_extra, services);
+    struct csi_server_config cfg = {.endpoint = o->endpoint, .debug_endpoint = o->debug_endpoint,
+                                    .cq_threads = o->cq_threads, .workers = o->workers, .queue_depth = o->queue_depth};
+    char msg[512] = "";
+    struct csi_server *s = csi_server_new(&cfg, services, n, msg, sizeof msg);
+    if (!s || csi_server_start(s, msg, sizeof msg) != CSI_OK) {
+        LOG_ERROR("cannot start: %s", msg);
+        csi_server_free(s);
+        return 1;
+    }
+    atomic_store(&d->ready, true);
+    LOG_INFO("serving %s %s in %s mode on %s%s%s (node_id=%s)", d->name, d->version, mode_name(d->mode), o->endpoint,
+             o->debug_endpoint ? " and " : "", o->debug_endpoint ? o->debug_endpoint : "", d->node_id ? d->node_id : "-");
+    if (o->debug_endpoint)
+        LOG_INFO("debug endpoint port %d", csi_server_debug_port(s));
+    int sig = wait_for_signal();
+    LOG_INFO("received %s: draining (grace period %lld ms)", strsignal(sig), (long long)o->grace_ms);
+    atomic_store(&d->ready, false);
+    csi_server_stop(s, o->grace_ms);
+    csi_server_free(s);
+    LOG_INFO("stopped");
+    return 0;
+}
+
+int csi_main(int argc, char **argv, struct csi_service *const *extra, size_t n_extra)
+{
+    struct csi_options o;
+    char msg[512];
+    if (!csi_options_parse(&o, argc, argv, msg, sizeof msg)) {
+        fprintf(stderr, "tensorpool-csi: %s\n", msg);
+        csi_options_usage(stderr);
+        return 2;
+    }
+    if (o.help) {
+        csi_options_usage(stdout);
+        return 0;
+    }
+    if (o.version) {
+        printf("tensorpool-csi %s\n", CSI_VERSION);
+        return 0;
+    }
+    char host[256] = "";
+    if (!o.node_id && gethostname(host, sizeof host - 1) == 0)
+        o.node_id = host;
+    struct csi_driver d = {.name = o.driver_name, .version = CSI_VERSION, .mode = o.mode,
+                           .node_id = o.mode & CSI_MODE_NODE ? o.node_id : NULL};
+    csi_log_set_level(o.log_level);
+    csi_log_route_grpc();
+    block_signals();
+    grpc_init();
+    int rc = serve(&o, &d, extra, n_extra);
+    grpc_shutdown();
+    return rc;
+}

@@ -1,0 +1,231 @@
+/* options.c - one table drives getopt_long, the environment and --help, so a
+ * flag cannot exist in one of them and not the others. */
+#include "csi/options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csi/driver.h"
+
+struct opt {
+    const char *name;
+    int short_name; /* 0: none */
+    const char *env;
+    const char *metavar;
+    const char *help;
+    bool (*set)(struct csi_options *o, const char *value, char *msg, size_t msglen);
+};
+
+static bool set_endpoint(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    (void)msg;
+    (void)msglen;
+    o->endpoint = v;
+    return true;
+}
+
+static bool set_debug_endpoint(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    (void)msg;
+    (void)msglen;
+    o->debug_endpoint = *v ? v : NULL;
+    return true;
+}
+
+static bool set_mode(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    static const struct { const char *name; unsigned mode; } modes[] = {
+        {"controller", CSI_MODE_CONTROLLER}, {"node", CSI_MODE_NODE}, {"all", CSI_MODE_ALL}};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(v, modes[i].name) == 0) {
+            o->mode = modes[i].mode;
+            return true;
+        }
+    snprintf(msg, msglen, "--mode must be controller, node or all");
+    return false;
+}
+
+static bool set_node_id(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    if (!*v || strlen(v) > 128) {
+        snprintf(msg, msglen, "--node-id must be 1 to 128 bytes");
+        return false;
+    }
+    o->node_id = v;
+    return true;
+}
+
+static bool set_driver_name(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    if (!csi_driver_name_valid(v)) {
+        snprintf(msg, msglen, "--driver-name must be a DNS-style name of at most 63 characters "
+                              "(alphanumerics, '-', '.', '_'; alphanumeric at both ends)");
+        return false;
+    }
+    o->driver_name = v;
+    return true;
+}
+
+static bool set_log_level(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    if (csi_log_parse_level(v, &o->log_level))
+        return true;
+    snprintf(msg, msglen, "--log-level must be error, warn, info or debug");
+    return false;
+}
+
+static bool parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (errno || end == v || *end || v[0] == '-' || n < min || n > max)
+        return false;
+    *out = (unsigned)n;
+    return true;
+}
+
+#define UINT_SETTER(fn, field, min, max, flag)                                                   \
+    static bool fn(struct csi_options *o, const char *v, char *msg, size_t msglen)               \
+    {                                                                                            \
+        if (parse_uint(v, min, max, &o->field))                                                  \
+            return true;                                                                         \
+        snprintf(msg, msglen, flag " must be a whole number from %u to %u", min, max);           \
+        return false;                                                                            \
+    }
+UINT_SETTER(set_workers, workers, 1u, 1024u, "--workers")
+UINT_SETTER(set_queue_depth, queue_depth, 0u, 65536u, "--queue-depth")
+UINT_SETTER(set_cq_threads, cq_threads, 1u, 64u, "--cq-threads")
+
+static bool set_grace(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    char *end;
+    errno = 0;
+    double s = strtod(v, &end);
+    if (errno || end == v || *end || !isfinite(s) || s < 0 || s > 3600) {
+        snprintf(msg, msglen, "--grace-period must be a number of seconds from 0 to 3600");
+        return false;
+    }
+    o->grace_ms = (int64_t)(s * 1000);
+    return true;
+}
+
+static const struct opt opts[] = {
+    {"endpoint", 'e', "CSI_ENDPOINT", "URI", "CSI socket: unix:///path (default " CSI_DEFAULT_ENDPOINT ")", set_endpoint},
+    {"mode", 'm', "CSI_MODE", "MODE", "controller, node or all (default all)", set_mode},
+    {"node-id", 'n', "CSI_NODE_ID", "ID", "this node's id (default: the host name)", set_node_id},
+    {"driver-name", 0, "CSI_DRIVER_NAME", "NAME", "plugin name (default " CSI_DEFAULT_DRIVER_NAME ")", set_driver_name},
+    {"log-level", 'l', "CSI_LOG_LEVEL", "LEVEL", "error, warn, info or debug (default info)", set_log_level},
+    {"grace-period", 0, "CSI_GRACE_PERIOD", "SECONDS", "on SIGTERM, time calls get to finish (default 20)", set_grace},
+    {"debug-endpoint", 0, "CSI_DEBUG_ENDPOINT", "URI", "extra listener, tcp://127.0.0.1:PORT only", set_debug_endpoint},
+    {"workers", 0, "CSI_WORKERS", "N", "threads for blocking calls (default 16)", set_workers},
+    {"queue-depth", 0, "CSI_QUEUE_DEPTH", "N", "blocking calls that may wait for a thread (default 64)", set_queue_depth},
+    {"cq-threads", 0, "CSI_CQ_THREADS", "N", "gRPC completion-queue threads (default 2)", set_cq_threads},
+};
+#define N_OPTS (sizeof opts / sizeof opts[0])
+
+static void set_defaults(struct csi_options *o)
+{
+    *o = (struct csi_options){
+        .endpoint = CSI_DEFAULT_ENDPOINT,
+        .mode = CSI_MODE_ALL,
+        .driver_name = CSI_DEFAULT_DRIVER_NAME,
+        .log_level = CSI_LOG_INFO,
+        .grace_ms = 20000,
+        .workers = 16,
+        .queue_depth = 64,
+        .cq_threads = 2,
+    };
+}
+
+static bool apply(const struct opt *op, struct csi_options *o, const char *v, const char *src, char *msg, size_t msglen)
+{
+    char why[256];
+    if (op->set(o, v, why, sizeof why))
+        return true;
+    snprintf(msg, msglen, "%s%s", src, why);
+    return false;
+}
+
+static bool from_env(struct csi_options *o, char *msg, size_t msglen)
+{
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const char *v = getenv(opts[i].env);
+        char src[64];
+        snprintf(src, sizeof src, "%s: ", opts[i].env);
+        if (v && !apply(&opts[i], o, v, src, msg, msglen))
+            return false;
+    }
+    return true;
+}
+
+enum { OPT_VERSION = 1000, OPT_HELP };
+
+bool csi_options_parse(struct csi_options *o, int argc, char **argv, char *msg, size_t msglen)
+{
+    set_defaults(o);
+    if (!from_env(o, msg, msglen))
+        return false;
+    struct option longopts[N_OPTS + 3];
+    char shortopts[2 * N_OPTS + 4] = ":vh";
+    size_t ns = strlen(shortopts);
+    for (size_t i = 0; i < N_OPTS; i++) {
+        longopts[i] = (struct option){opts[i].name, required_argument, NULL, opts[i].short_name ? opts[i].short_name : (int)(2000 + i)};
+        if (opts[i].short_name) {
+            shortopts[ns++] = (char)opts[i].short_name;
+            shortopts[ns++] = ':';
+        }
+    }
+    shortopts[ns] = 0;
+    longopts[N_OPTS] = (struct option){"version", no_argument, NULL, OPT_VERSION};
+    longopts[N_OPTS + 1] = (struct option){"help", no_argument, NULL, OPT_HELP};
+    longopts[N_OPTS + 2] = (struct option){0};
+
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        if (c == 'v') {
+            o->log_level = CSI_LOG_DEBUG;
+        } else if (c == OPT_VERSION) {
+            o->version = true;
+        } else if (c == 'h' || c == OPT_HELP) {
+            o->help = true;
+        } else if (c == '?' || c == ':') {
+            const char *arg = argv[optind - 1];
+            snprintf(msg, msglen, "%s: %.64s", c == '?' ? "unknown flag" : "missing value for", arg);
+            return false;
+        } else {
+            for (size_t i = 0; i < N_OPTS; i++)
+                if (c == (opts[i].short_name ? opts[i].short_name : (int)(2000 + i)) &&
+                    !apply(&opts[i], o, optarg, "", msg, msglen))
+                    return false;
+        }
+    }
+    if (optind < argc) {
+        snprintf(msg, msglen, "unexpected argument: %.64s", argv[optind]);
+        return false;
+    }
+    return true;
+}
+
+void csi_options_usage(FILE *out)
+{
+    fprintf(out, "usage: tensorpool-csi [flags]\n"
+                 "       tensorpool-csi call [--endpoint URI] [--timeout SECONDS] METHOD [JSON|-]\n\n"
+                 "Serves the CSI Identity service and, by --mode, the Controller and/or Node service.\n\n"
+                 "flags (environment variable in brackets):\n");
+    for (size_t i = 0; i < N_OPTS; i++) {
+        char left[64];
+        if (opts[i].short_name)
+            snprintf(left, sizeof left, "-%c, --%s %s", opts[i].short_name, opts[i].name, opts[i].metavar);
+        else
+            snprintf(left, sizeof left, "    --%s %s", opts[i].name, opts[i].metavar);
+        fprintf(out, "  %-30s %s [%s]\n", left, opts[i].help, opts[i].env);
+    }
+    fprintf(out, "  %-30s %s\n  %-30s %s\n  %-30s %s\n", "-v", "same as --log-level debug", "    --version",
+            "print the version and exit", "-h, --help", "print this help and exit");
+}
