@@ -15,7 +15,7 @@ VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD >/dev/null 2>&
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DCSI_VERSION='"$(VERSION)"' -I. -I$(GEN) -MMD -MP
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -I$(GEN) -MMD -MP
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 LDLIBS  := -lgrpc -lgpr -lprotobuf-c -ljansson -lpthread
 # protoc-c output does not pass the project's stricter warnings; keep -Werror on the rest.
@@ -37,7 +37,7 @@ CORE_REL  := $(call obj,rel,$(CORE_SRC) $(GEN_C))
 CORE_ASAN := $(call obj,asan,$(CORE_SRC) $(GEN_C))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/tests/unit/%,$(UNIT_SRC))
 
-.PHONY: all setup check unit integration valgrind lint demo bench sanity clean
+.PHONY: FORCE all setup check unit integration valgrind lint demo bench sanity clean
 all: $(B)/tensorpool-csi
 
 setup:
@@ -60,6 +60,11 @@ $(PYGEN)/csi_pb2.py: $(PROTOS) tests/support/testsvc.proto | $(PYGEN)
 	  --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin tests/support/testsvc.proto
 $(GEN)/csi_secrets.c: proto/gen_secrets.py $(PYGEN)/csi_pb2.py | $(GEN)
 	$(PYTHON) proto/gen_secrets.py $(PYGEN) > $@.tmp && mv $@.tmp $@
+# Rewritten only when the version changes, so a commit rebuilds one object.
+$(GEN)/version.h: FORCE | $(GEN)
+	@echo '#define CSI_VERSION "$(VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+FORCE:
 $(GEN) $(PYGEN):
 	mkdir -p $@
 
@@ -70,10 +75,10 @@ $(B)/rel/$(GEN)/%.o: $(GEN)/%.c
 $(B)/asan/$(GEN)/%.o: $(GEN)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(GENFLAGS) $(SAN) -c $< -o $@
-$(B)/rel/%.o: %.c | $(GEN)/.csi.stamp $(GEN)/testsvc.pb-c.c
+$(B)/rel/%.o: %.c | $(GEN)/.csi.stamp $(GEN)/testsvc.pb-c.c $(GEN)/version.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
-$(B)/asan/%.o: %.c | $(GEN)/.csi.stamp $(GEN)/testsvc.pb-c.c
+$(B)/asan/%.o: %.c | $(GEN)/.csi.stamp $(GEN)/testsvc.pb-c.c $(GEN)/version.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
 

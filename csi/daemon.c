@@ -18,6 +18,7 @@
 #include "csi/options.h"
 #include "csi/server.h"
 #include "csi/services.h"
+#include "version.h"
 
 #define LOG_MODULE "main"
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "csi/driver.h"
+#include "csi/endpoint.h"
 
 struct opt {
     const char *name;
@@ -21,16 +22,24 @@ struct opt {
 
 static bool set_endpoint(struct csi_options *o, const char *v, char *msg, size_t msglen)
 {
-    (void)msg;
-    (void)msglen;
+    struct csi_endpoint ep;
+    char why[200];
+    if (csi_endpoint_parse(v, &ep, why, sizeof why) != CSI_OK) {
+        snprintf(msg, msglen, "--endpoint: %s", why);
+        return false;
+    }
     o->endpoint = v;
     return true;
 }
 
 static bool set_debug_endpoint(struct csi_options *o, const char *v, char *msg, size_t msglen)
 {
-    (void)msg;
-    (void)msglen;
+    struct csi_endpoint ep;
+    char why[200] = "must be tcp://127.0.0.1:PORT";
+    if (*v && (csi_endpoint_parse(v, &ep, why, sizeof why) != CSI_OK || ep.is_unix)) {
+        snprintf(msg, msglen, "--debug-endpoint: %s", why);
+        return false;
+    }
     o->debug_endpoint = *v ? v : NULL;
     return true;
 }

@@ -131,10 +131,12 @@ bool csi_ctx_cancelled(const struct csi_ctx *ctx) { return atomic_load(&ctx->can
 
 enum csi_err csi_ctx_check(struct csi_ctx *ctx)
 {
-    if (csi_ctx_cancelled(ctx))
-        return csi_ctx_fail(ctx, CSI_E_CANCELLED, "call cancelled by the client");
+    /* The core cancels a call when its deadline passes, so the deadline is
+     * checked first to report the reason the client will see. */
     if (ctx->deadline_ns != CSI_NO_DEADLINE && csi_now_ns() >= ctx->deadline_ns)
         return csi_ctx_fail(ctx, CSI_E_TIMEOUT, "deadline exceeded");
+    if (csi_ctx_cancelled(ctx))
+        return csi_ctx_fail(ctx, CSI_E_CANCELLED, "call cancelled by the client");
     return CSI_OK;
 }
 
@@ -557,13 +559,13 @@ void csi_server_stop(struct csi_server *s, int64_t grace_ms)
     if (!s->gs || atomic_exchange(&s->stopping, true))
         return;
     grpc_server_shutdown_and_notify(s->gs, s->cqs[0].queue, &s->shutdown_tag);
-    if (!wait_until(s, all_done, csi_now_ns() + grace_ms * CSI_NS_PER_MS)) {
+    if (!wait_until(s, no_live_calls, csi_now_ns() + grace_ms * CSI_NS_PER_MS))
         LOG_WARN("grace period of %lld ms over: cancelling the calls still in flight", (long long)grace_ms);
-        grpc_server_cancel_all_calls(s->gs);
-    }
+    /* Also closes idle client connections, which would otherwise hold the
+     * shutdown tag back until the client hangs up. */
+    grpc_server_cancel_all_calls(s->gs);
     /* The shutdown tag can come back while handlers still run on the pool:
      * only a live count of zero means no call touches the queues any more. */
-    wait_until(s, no_live_calls, CSI_NO_DEADLINE);
     wait_until(s, all_done, CSI_NO_DEADLINE);
 }
 
