@@ -37,7 +37,7 @@ CORE_REL  := $(call obj,rel,$(CORE_SRC) $(GEN_C))
 CORE_ASAN := $(call obj,asan,$(CORE_SRC) $(GEN_C))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/tests/unit/%,$(UNIT_SRC))
 
-.PHONY: FORCE all setup check unit integration valgrind lint demo bench sanity clean
+.PHONY: FORCE all setup test-bins check unit integration valgrind lint demo bench sanity clean
 all: $(B)/tensorpool-csi
 
 setup:
@@ -95,13 +95,16 @@ $(B)/grpc-bench: $(B)/rel/bench/grpc/grpc_bench.o $(CORE_REL)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- tests ----
+TEST_BINS := all $(B)/asan/tensorpool-csi $(B)/asan/tensorpool-csi-testd $(UNIT_BINS) $(PYGEN)/csi_pb2.py
+test-bins: $(TEST_BINS)
+
 check: setup
-	@$(MAKE) --no-print-directory all $(B)/asan/tensorpool-csi $(B)/asan/tensorpool-csi-testd $(UNIT_BINS) $(PYGEN)/csi_pb2.py
+	@$(MAKE) --no-print-directory test-bins
 	@bash tests/run_all.sh
 
 unit: $(UNIT_BINS)
 	@bash tests/run_all.sh unit
-integration: all $(B)/asan/tensorpool-csi $(B)/asan/tensorpool-csi-testd $(PYGEN)/csi_pb2.py
+integration: test-bins
 	@bash tests/run_all.sh integration
 valgrind: all $(PYGEN)/csi_pb2.py
 	@bash tests/run_all.sh valgrind

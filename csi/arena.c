@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,8 @@ static struct block *new_block(struct csi_arena *a, size_t size)
 
 void *csi_arena_alloc(struct csi_arena *a, size_t size)
 {
+    if (size > SIZE_MAX / 2) /* no real request is this big; rounding would wrap */
+        abort();
     size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if (size == 0)
         size = ARENA_ALIGN;

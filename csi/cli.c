@@ -98,7 +98,7 @@ int csi_cli_call(int argc, char **argv)
         {"endpoint", required_argument, NULL, 'e'}, {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'}, {0}};
     int c;
-    optind = 1;
+    optind = 0;
     while ((c = getopt_long(argc, argv, "+e:t:h", longopts, NULL)) != -1) {
         if (c == 'e') {
             endpoint = optarg;

@@ -193,7 +193,7 @@ bool csi_options_parse(struct csi_options *o, int argc, char **argv, char *msg, 
     longopts[N_OPTS + 1] = (struct option){"help", no_argument, NULL, OPT_HELP};
     longopts[N_OPTS + 2] = (struct option){0};
 
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then also forgets a half-read "-xv" cluster */
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -204,7 +204,10 @@ bool csi_options_parse(struct csi_options *o, int argc, char **argv, char *msg, 
         } else if (c == 'h' || c == OPT_HELP) {
             o->help = true;
         } else if (c == '?' || c == ':') {
-            const char *arg = argv[optind - 1];
+            /* An unknown short flag is only in optopt (it may sit in a "-xv"
+             * cluster); otherwise the flag is the last argument read. */
+            char short_flag[3] = {'-', (char)optopt, 0};
+            const char *arg = c == '?' && optopt ? short_flag : argv[optind - 1];
             snprintf(msg, msglen, "%s: %.64s", c == '?' ? "unknown flag" : "missing value for", arg);
             return false;
         } else {

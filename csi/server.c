@@ -278,6 +278,7 @@ static void complete(struct call *c)
     grpc_status_code code = csi_err_to_grpc(c->ctx.err);
     if (code != GRPC_STATUS_OK && !c->ctx.msg[0])
         snprintf(c->ctx.msg, sizeof c->ctx.msg, "%s", csi_strerror(c->ctx.err));
+    csi_utf8_trim(c->ctx.msg);
     if (code == GRPC_STATUS_OK) {
         log_message("response", c, c->resp);
         pack_response(c);

@@ -32,22 +32,44 @@ bool csi_utf8_valid(const char *str, size_t len)
     return true;
 }
 
-static bool string_ok(const char *s) { return !s || csi_utf8_valid(s, strlen(s)); }
-
-static bool check_fields(const ProtobufCMessage *m, const char **bad);
-
-static bool check_value(const ProtobufCFieldDescriptor *f, const void *member, const char **bad)
+void csi_utf8_trim(char *s)
 {
-    if (f->type == PROTOBUF_C_TYPE_STRING && !string_ok(*(char *const *)member)) {
-        *bad = f->name;
-        return false;
-    }
-    if (f->type == PROTOBUF_C_TYPE_MESSAGE && *(ProtobufCMessage *const *)member)
-        return check_fields(*(ProtobufCMessage *const *)member, bad);
-    return true;
+    size_t len = strlen(s);
+    while (len > 0 && !csi_utf8_valid(s, len))
+        s[--len] = 0;
 }
 
-static bool check_fields(const ProtobufCMessage *m, const char **bad)
+static bool string_ok(const char *s) { return !s || csi_utf8_valid(s, strlen(s)); }
+
+/* On failure, path receives the bad field's dotted name from m down
+ * ("volume_capability.mount.fs_type"); a map is named by its own field, not
+ * by its entries' key/value. */
+static bool check_fields(const ProtobufCMessage *m, char *path, size_t pathlen);
+
+static bool is_map_entry(const ProtobufCMessageDescriptor *d)
+{
+    return d->n_fields == 2 && strcmp(d->fields[0].name, "key") == 0 && strcmp(d->fields[1].name, "value") == 0;
+}
+
+static bool check_value(const ProtobufCFieldDescriptor *f, const void *member, char *path, size_t pathlen)
+{
+    if (f->type == PROTOBUF_C_TYPE_STRING && !string_ok(*(char *const *)member)) {
+        snprintf(path, pathlen, "%s", f->name);
+        return false;
+    }
+    const ProtobufCMessage *sub = f->type == PROTOBUF_C_TYPE_MESSAGE ? *(ProtobufCMessage *const *)member : NULL;
+    char inner[256];
+    if (!sub || check_fields(sub, inner, sizeof inner))
+        return true;
+    snprintf(path, pathlen, "%s", f->name);
+    if (!is_map_entry(sub->descriptor)) {
+        size_t n = strlen(path);
+        snprintf(path + n, pathlen - n, ".%s", inner);
+    }
+    return false;
+}
+
+static bool check_fields(const ProtobufCMessage *m, char *path, size_t pathlen)
 {
     const ProtobufCMessageDescriptor *d = m->descriptor;
     for (unsigned i = 0; i < d->n_fields; i++) {
@@ -59,14 +81,14 @@ static bool check_fields(const ProtobufCMessage *m, const char **bad)
             size_t n = *(const size_t *)(base + f->quantifier_offset);
             void *const *items = *(void *const *const *)(base + f->offset);
             for (size_t k = 0; k < n; k++)
-                if (!check_value(f, &items[k], bad))
+                if (!check_value(f, &items[k], path, pathlen))
                     return false;
             continue;
         }
         if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
             *(const uint32_t *)(base + f->quantifier_offset) != f->id)
             continue;
-        if (!check_value(f, base + f->offset, bad))
+        if (!check_value(f, base + f->offset, path, pathlen))
             return false;
     }
     return true;
@@ -74,10 +96,10 @@ static bool check_fields(const ProtobufCMessage *m, const char **bad)
 
 enum csi_err csi_check_message_utf8(const ProtobufCMessage *m, char *msg, size_t msglen)
 {
-    const char *bad = NULL;
-    if (check_fields(m, &bad))
+    char path[256];
+    if (check_fields(m, path, sizeof path))
         return CSI_OK;
-    snprintf(msg, msglen, "field %s is not valid UTF-8", bad);
+    snprintf(msg, msglen, "field %s is not valid UTF-8", path);
     return CSI_E_INVALID;
 }
 

@@ -19,6 +19,10 @@
 /* Strict UTF-8: no overlong forms, surrogates or code points past U+10FFFF. */
 bool csi_utf8_valid(const char *s, size_t len);
 
+/* Shortens s, if needed, so it ends on a whole UTF-8 character (a message
+ * cut by a fixed-size buffer may end mid-character). */
+void csi_utf8_trim(char *s);
+
 /* Checks every string in m, nested messages, repeated fields and maps
  * included. On failure writes the offending field's name (never its value)
  * into msg and returns CSI_E_INVALID. */

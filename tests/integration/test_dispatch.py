@@ -47,7 +47,7 @@ def test_invalid_utf8_in_a_map_names_the_field(driver):
     payload = b"\x0a\x01v" + bytes([0x32, len(entry)]) + entry
     err = call_raw(driver, "/csi.v1.Node/NodeStageVolume", payload)
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "value" in err.details() and "UTF-8" in err.details()
+    assert "volume_context" in err.details() and "UTF-8" in err.details()
 
 
 def test_known_but_unimplemented_method_is_unimplemented(driver):
