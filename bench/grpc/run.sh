@@ -6,11 +6,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-${BENCH_SECONDS:-5}}
 dir=$(mktemp -d /tmp/tpcsi-bench-XXXXXX)
-"$root/build/tensorpool-csi" --endpoint "unix://$dir/csi.sock" --log-level warn --node-id bench &
+"$root/build/tensorpool-csi" --endpoint "unix://$dir/csi.sock" --log-level "${BENCH_LOG_LEVEL:-warn}" --node-id bench 2>"$dir/server.log" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 1 100); do [[ -S "$dir/csi.sock" ]] && break; sleep 0.05; done
-echo "tensorpool-csi $("$root/build/tensorpool-csi" --version | cut -d' ' -f2), $(nproc) CPUs, ${secs}s per row, unix socket, C client (gRPC core)"
+echo "tensorpool-csi $("$root/build/tensorpool-csi" --version | cut -d" " -f2), $(nproc) CPUs, ${secs}s per row, unix socket, server log level ${BENCH_LOG_LEVEL:-warn}, C client (gRPC core)"
 echo
 echo "| method | clients | calls | calls/s | p50 µs | p99 µs | errors |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
