@@ -17,7 +17,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissi
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -I$(GEN) -MMD -MP
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-LDLIBS  := -lgrpc -lgpr -lprotobuf-c -ljansson -lpthread
+LDLIBS  := -lgrpc -lgpr -lprotobuf-c -ljansson -lcurl -lpthread
 # protoc-c output does not pass the project's stricter warnings; keep -Werror on the rest.
 GENFLAGS := -Wno-missing-prototypes -Wno-unused-parameter -Wno-shadow
 
@@ -27,7 +27,7 @@ GEN_C   := $(GEN)/csi.pb-c.c $(GEN)/google/protobuf/wrappers.pb-c.c \
            $(GEN)/google/protobuf/timestamp.pb-c.c $(GEN)/csi_secrets.c
 TEST_GEN_C := $(GEN)/testsvc.pb-c.c
 
-CORE_SRC := $(wildcard csi/*.c controller/*.c node/*.c)
+CORE_SRC := $(wildcard csi/*.c controller/*.c node/*.c tensorpool/*.c)
 CORE_SRC := $(filter-out csi/main.c,$(CORE_SRC))
 TESTD_SRC := tests/support/testd_main.c tests/support/test_service.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -37,7 +37,7 @@ CORE_REL  := $(call obj,rel,$(CORE_SRC) $(GEN_C))
 CORE_ASAN := $(call obj,asan,$(CORE_SRC) $(GEN_C))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/tests/unit/%,$(UNIT_SRC))
 
-.PHONY: FORCE all setup test-bins check unit integration valgrind lint demo bench sanity clean
+.PHONY: FORCE all setup test-bins check unit integration valgrind fuzz lint demo bench sanity clean
 all: $(B)/tensorpool-csi
 
 setup:
@@ -95,7 +95,7 @@ $(B)/grpc-bench: $(B)/rel/bench/grpc/grpc_bench.o $(CORE_REL)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- tests ----
-TEST_BINS := all $(B)/asan/tensorpool-csi $(B)/asan/tensorpool-csi-testd $(UNIT_BINS) $(PYGEN)/csi_pb2.py
+TEST_BINS := $(B)/fuzz/fuzz_tp_parse all $(B)/asan/tensorpool-csi $(B)/asan/tensorpool-csi-testd $(UNIT_BINS) $(PYGEN)/csi_pb2.py
 test-bins: $(TEST_BINS)
 
 check: setup
@@ -110,6 +110,8 @@ valgrind: all $(PYGEN)/csi_pb2.py
 	@bash tests/run_all.sh valgrind
 lint:
 	@bash tests/run_all.sh lint
+fuzz: $(B)/fuzz/fuzz_tp_parse
+	@bash tests/run_all.sh fuzz
 
 demo: setup
 	@$(MAKE) --no-print-directory all $(PYGEN)/csi_pb2.py
@@ -125,3 +127,9 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- fuzzing (clang + libFuzzer; run by `make check` with a fixed budget) ----
+FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -I$(GEN) -fsanitize=fuzzer,address,undefined
+$(B)/fuzz/fuzz_tp_parse: tests/fuzz/fuzz_tp_parse.c tensorpool/parse.c tensorpool/parse.h tensorpool/tp.h
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_tp_parse.c tensorpool/parse.c -ljansson

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 
+#include "tensorpool/tp.h"
+
 const char *csi_strerror(enum csi_err err)
 {
     switch (err) {
@@ -94,6 +96,24 @@ enum csi_err csi_err_from_http(long http_status)
     case 501: return CSI_E_UNIMPLEMENTED;
     default: return http_status >= 500 ? CSI_E_UNAVAILABLE : CSI_E_INTERNAL;
     }
+}
+
+enum csi_err csi_err_from_tp(int tp_err)
+{
+    switch ((enum tp_err)tp_err) {
+    case TP_OK: return CSI_OK;
+    case TP_E_INVALID: return CSI_E_INVALID;
+    case TP_E_UNAUTHORIZED: return CSI_E_UNAUTHENTICATED;
+    case TP_E_FORBIDDEN: return CSI_E_PERMISSION;
+    case TP_E_NOT_FOUND: return CSI_E_NOT_FOUND;
+    case TP_E_CONFLICT: case TP_E_PROTECTED: return CSI_E_PRECONDITION;
+    case TP_E_BALANCE: return CSI_E_EXHAUSTED;
+    case TP_E_RATE_LIMITED: case TP_E_UNAVAILABLE: return CSI_E_UNAVAILABLE;
+    case TP_E_TIMEOUT: return CSI_E_TIMEOUT;
+    case TP_E_CANCELLED: return CSI_E_CANCELLED;
+    case TP_E_FAILED: case TP_E_PROTOCOL: case TP_E_INTERNAL: return CSI_E_INTERNAL;
+    }
+    return CSI_E_INTERNAL;
 }
 
 const char *csi_grpc_code_name(grpc_status_code code)

@@ -32,6 +32,9 @@ const char *csi_strerror(enum csi_err err);
 grpc_status_code csi_err_to_grpc(enum csi_err err);
 enum csi_err csi_err_from_errno(int errnum);
 enum csi_err csi_err_from_http(long http_status);
+/* A TensorPool client error (enum tp_err), for callers without a more
+ * specific reading of it. */
+enum csi_err csi_err_from_tp(int tp_err);
 
 /* "OK", "INVALID_ARGUMENT", ... as gRPC names them. */
 const char *csi_grpc_code_name(grpc_status_code code);

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # run_all.sh - runs the test suites, prints each runner's summary, and exits
 # non-zero if any failed. With arguments, runs only the named suites:
-#   lint unit integration valgrind
+#   lint unit integration valgrind fuzz
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=build
 suites=("$@")
-[[ ${#suites[@]} -eq 0 ]] && suites=(lint unit integration valgrind)
+[[ ${#suites[@]} -eq 0 ]] && suites=(lint unit integration valgrind fuzz)
 failed=()
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
@@ -15,7 +15,7 @@ export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
 # Library code never prints: only the daemon's entry points, the log sink and
 # the command-line client write to stdout/stderr.
 suite_lint() {
-  local allowed='^(csi/main\.c|csi/daemon\.c|csi/cli\.c|csi/options\.c|csi/log\.c|bench/|tests/)'
+  local allowed='^(csi/main\.c|csi/daemon\.c|csi/cli(_[a-z]+)?\.c|csi/options\.c|csi/log\.c|bench/|tests/)'
   local hits n
   hits=$(git ls-files '*.c' | grep -Ev "$allowed" | xargs grep -nE '\b(printf|fprintf|puts|fputs|perror)\s*\(' || true)
   n=$(git ls-files '*.c' '*.h' | wc -l)
@@ -50,6 +50,19 @@ suite_integration() {
 }
 
 suite_valgrind() { bash tests/valgrind/run.sh; }
+
+# libFuzzer on every reader of TensorPool answers: a fixed, seeded budget;
+# new inputs go to a scratch corpus, never into the committed seeds.
+suite_fuzz() {
+  local runs=${FUZZ_RUNS:-1000000} scratch out
+  scratch=$(mktemp -d /tmp/tpcsi-fuzz-XXXXXX)
+  out=$("$B/fuzz/fuzz_tp_parse" -runs="$runs" -seed=1 -max_len=4096 "$scratch" tests/fuzz/seeds_tp 2>&1)
+  local rc=$?
+  rm -rf "$scratch"
+  [[ $rc -ne 0 ]] && echo "$out" | tail -40
+  echo "fuzz (libFuzzer+ASan+UBSan, tensorpool/parse.c): $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' <<<"$out" || echo 'no summary'), exit $rc"
+  return "$rc"
+}
 
 for s in "${suites[@]}"; do
   echo "=== $s"
