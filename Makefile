@@ -1,5 +1,5 @@
 # tensorpool-csi - build, test and demo.
-#   make          build build/tensorpool-csi (release)
+#   make          build build/tensorpool-csi and build/tp-emulator (release)
 #   make check    install what is missing, build, run every test suite
 #   make demo     install what is missing, build, show the driver answering CSI calls
 #   make bench    gRPC latency/throughput benchmark (see BENCHMARKS.md)
@@ -31,6 +31,9 @@ CORE_SRC := $(wildcard csi/*.c controller/*.c node/*.c tensorpool/*.c)
 CORE_SRC := $(filter-out csi/main.c,$(CORE_SRC))
 TESTD_SRC := tests/support/testd_main.c tests/support/test_service.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
+# The TensorPool API emulator: its own program, no generated code, no gRPC.
+EMU_SRC  := $(wildcard tools/tp-emulator/*.c)
+EMU_LIBS := -lmicrohttpd -ljansson -lpthread
 
 obj = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
 CORE_REL  := $(call obj,rel,$(CORE_SRC) $(GEN_C))
@@ -38,7 +41,7 @@ CORE_ASAN := $(call obj,asan,$(CORE_SRC) $(GEN_C))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/tests/unit/%,$(UNIT_SRC))
 
 .PHONY: FORCE all setup test-bins check unit integration valgrind fuzz lint demo bench sanity clean
-all: $(B)/tensorpool-csi
+all: $(B)/tensorpool-csi $(B)/tp-emulator
 
 setup:
 	@bash scripts/setup.sh
@@ -82,6 +85,12 @@ $(B)/asan/%.o: %.c | $(GEN)/.csi.stamp $(GEN)/testsvc.pb-c.c $(GEN)/version.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
 
+# The emulator needs none of the generated code, so its objects skip the
+# protoc prerequisites (the longer pattern wins over $(B)/rel/%.o).
+$(B)/rel/tools/tp-emulator/%.o: tools/tp-emulator/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
 # ---- programs ----
 $(B)/tensorpool-csi: $(CORE_REL) $(B)/rel/csi/main.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -93,9 +102,11 @@ $(B)/asan/tests/unit/%: $(B)/asan/tests/unit/%.o $(CORE_ASAN)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS) -lcmocka
 $(B)/grpc-bench: $(B)/rel/bench/grpc/grpc_bench.o $(CORE_REL)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/tp-emulator: $(call obj,rel,$(EMU_SRC))
+	$(CC) $(CFLAGS) -o $@ $^ $(EMU_LIBS)
 
 # ---- tests ----
-TEST_BINS := $(B)/fuzz/fuzz_tp_parse all $(B)/asan/tensorpool-csi $(B)/asan/tensorpool-csi-testd $(UNIT_BINS) $(PYGEN)/csi_pb2.py
+TEST_BINS := $(B)/fuzz/fuzz_tp_parse all $(B)/tp-emulator $(B)/asan/tensorpool-csi $(B)/asan/tensorpool-csi-testd $(UNIT_BINS) $(PYGEN)/csi_pb2.py
 test-bins: $(TEST_BINS)
 
 check: setup

@@ -199,7 +199,9 @@ static const struct {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: tensorpool-csi tp [--engine URL] [--key-file PATH] [--ca-bundle PATH] [--insecure]\n"
-                 "                         [--timeout SECONDS] [--include-org] [--show-secrets] [-v] COMMAND [ARGS]\n"
+                 "                         [--timeout SECONDS] [--request-timeout SECONDS] [--include-org]\n"
+                 "                         [--show-secrets] [-v] COMMAND [ARGS]\n"
+                 "--timeout bounds the whole command (default 120 s), --request-timeout each HTTP attempt (30 s).\n"
                  "The API key comes from --key-file, else $TENSORPOOL_KEY, else $TENSORPOOL_API_KEY;\n"
                  "the engine from --engine, else $TENSORPOOL_ENGINE, else " TP_DEFAULT_ENGINE ".\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
@@ -218,7 +220,9 @@ static int run_command(struct tp_cli *cli, tp_cmd_fn fn)
     struct tp_error err = {0};
     enum tp_err rc = fn(cli, &out, &err);
     if (rc == TP_OK) {
-        json_dumpf(out ? out : json_object(), stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+        if (!out)
+            out = json_object();
+        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
         fputc('\n', stdout);
     } else {
         grpc_status_code code = csi_err_to_grpc(csi_err_from_tp(rc));
@@ -237,10 +241,11 @@ int csi_cli_tp(int argc, char **argv)
         {"engine", required_argument, NULL, 'e'}, {"key-file", required_argument, NULL, 'k'},
         {"ca-bundle", required_argument, NULL, 'c'}, {"insecure", no_argument, NULL, 'i'},
         {"timeout", required_argument, NULL, 't'}, {"include-org", no_argument, NULL, 'o'},
-        {"show-secrets", no_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}, {0}};
+        {"show-secrets", no_argument, NULL, 's'}, {"request-timeout", required_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'}, {0}};
     int c;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "+e:k:c:it:osvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+e:k:c:it:osr:vh", longopts, NULL)) != -1) {
         switch (c) {
         case 'e': cfg.engine = optarg; break;
         case 'k': cfg.api_key_file = optarg; break;
@@ -249,6 +254,7 @@ int csi_cli_tp(int argc, char **argv)
         case 't': timeout_s = atof(optarg); break;
         case 'o': cfg.include_org = true; break;
         case 's': cli.show_secrets = true; break;
+        case 'r': cfg.request_timeout_ms = (long)(atof(optarg) * 1000); break;
         case 'v': cfg.debug = debug_to_stderr; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

@@ -8,7 +8,7 @@ packages=(
   gcc make pkg-config git
   libgrpc-dev protobuf-c-compiler libprotobuf-c-dev protobuf-compiler libprotobuf-dev
   protobuf-compiler-grpc python3-grpcio python3-protobuf python3-pytest
-  libjansson-dev libcurl4-openssl-dev libcmocka-dev valgrind clang libclang-rt-14-dev
+  libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev valgrind clang libclang-rt-14-dev
 )
 
 missing=()

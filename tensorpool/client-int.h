@@ -56,6 +56,9 @@ void tp_answer_free(struct tp_answer *ans);
  * reached, TP_E_CANCELLED if the stop check fires. */
 enum tp_err tp_pause(struct tp_client *c, const struct tp_opts *o, int64_t ns, struct tp_error *err);
 
+/* Retry-After seconds as a wait (capped at an hour); -1 if absent. */
+int64_t tp_retry_after_ns(long seconds);
+
 /* The jittered delay before retry number attempt (1, 2, ...). */
 int64_t tp_backoff_ns(struct tp_client *c, int attempt);
 

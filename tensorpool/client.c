@@ -8,6 +8,7 @@
  */
 #include "tensorpool/client-int.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,12 +51,21 @@ enum tp_err tp_fail(struct tp_error *err, enum tp_err code, long http_status, co
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
+    tp_utf8_trim(err->message);
     return code;
+}
+
+int64_t tp_retry_after_ns(long seconds)
+{
+    if (seconds < 0)
+        return -1;
+    return (seconds > 3600 ? 3600 : seconds) * 1000000000LL; /* a bigger wait is the deadline's business */
 }
 
 bool tp_path_safe(const char *s)
 {
-    if (!s || !*s || strlen(s) > 200)
+    /* "." and ".." would be resolved away inside the URL */
+    if (!s || !*s || strlen(s) > 200 || strspn(s, ".") == strlen(s))
         return false;
     for (; *s; s++)
         if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') && !(*s >= '0' && *s <= '9') && !strchr("._-", *s))
@@ -103,8 +113,8 @@ static char *dup_or_null(const char *s) { return s && *s ? strdup(s) : NULL; }
 
 static bool engine_ok(const char *url)
 {
-    return (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0) && strlen(url) < 400 &&
-           !strpbrk(url, " \t\r\n?#");
+    const char *host = strncmp(url, "https://", 8) == 0 ? url + 8 : strncmp(url, "http://", 7) == 0 ? url + 7 : NULL;
+    return host && (isalnum((unsigned char)*host) || *host == '[') && strlen(url) < 400 && !strpbrk(url, " \t\r\n?#");
 }
 
 struct tp_client *tp_client_new(const struct tp_config *cfg, struct tp_error *err)
@@ -289,13 +299,23 @@ static enum tp_err take_answer(struct tp_http_response *resp, struct tp_answer *
     return ans->obj ? TP_OK : tp_fail(err, TP_E_PROTOCOL, resp->status, "%s", msg);
 }
 
-static enum tp_err error_answer(struct tp_http_response *resp, struct tp_error *err)
+/* A server that quotes the key back ("Invalid API key: ...") must not put
+ * it into our message. */
+static void scrub_key(char *text, const char *key)
+{
+    size_t klen = key ? strlen(key) : 0;
+    for (char *p; klen >= 4 && (p = strstr(text, key));)
+        memmove(p + 3, p + klen, strlen(p + klen) + 1), memcpy(p, "***", 3);
+}
+
+static enum tp_err error_answer(struct tp_http_response *resp, const char *key, struct tp_error *err)
 {
     char msg[128], text[200] = "";
     json_t *obj = tp_parse_object(resp->body, resp->body_len, msg, sizeof msg);
     if (obj)
         tp_parse_message(obj, text, sizeof text);
     json_decref(obj);
+    scrub_key(text, key);
     enum tp_err code = code_for_status(resp->status, text);
     return tp_fail(err, code, resp->status, "HTTP %ld: %s", resp->status, *text ? text : tp_strerror(code));
 }
@@ -318,7 +338,7 @@ static struct attempt one_attempt(struct tp_client *c, const struct tp_opts *o, 
         timeout = (deadline - now_ns(c)) / 1000000 > 1 ? (deadline - now_ns(c)) / 1000000 : 1;
     struct tp_http_request req = {.method = call->method, .url = url, .bearer = key, .body = body,
                                   .connect_timeout_ms = c->connect_timeout_ms < timeout ? c->connect_timeout_ms : timeout,
-                                  .timeout_ms = timeout};
+                                  .timeout_ms = timeout, .may_resend = call->safe};
     struct tp_http_response resp = {.retry_after_s = -1};
     int64_t t0 = now_ns(c);
     enum tp_http_result r = c->http->perform(c->http_ctx, &req, &resp, why, sizeof why);
@@ -337,7 +357,7 @@ static struct attempt one_attempt(struct tp_client *c, const struct tp_opts *o, 
     if (resp.status >= 200 && resp.status < 300)
         a.code = take_answer(&resp, ans, err);
     else {
-        a.code = error_answer(&resp, err);
+        a.code = error_answer(&resp, key, err);
         a.retry_after_s = resp.retry_after_s;
         a.maybe_applied = resp.status >= 500 && !call->safe;
         a.retry = resp.status == 429 || (resp.status >= 500 && call->safe);
@@ -372,8 +392,8 @@ enum tp_err tp_exchange(struct tp_client *c, const struct tp_opts *o, const stru
         if (!a.retry || attempt == c->max_attempts)
             break;
         int64_t wait = tp_backoff_ns(c, attempt);
-        if (a.retry_after_s >= 0 && a.retry_after_s * 1000000000LL > wait)
-            wait = a.retry_after_s * 1000000000LL;
+        if (tp_retry_after_ns(a.retry_after_s) > wait)
+            wait = tp_retry_after_ns(a.retry_after_s);
         enum tp_err p = tp_pause(c, o, wait, err);
         if (p != TP_OK) {
             rc = p;

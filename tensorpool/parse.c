@@ -11,6 +11,19 @@
 
 #define MAX_TABLE_ROWS 4096
 
+void tp_utf8_trim(char *s)
+{
+    size_t n = strlen(s), k = n;
+    while (k > 0 && ((unsigned char)s[k - 1] & 0xC0) == 0x80)
+        k--;
+    if (k > 0 && ((unsigned char)s[k - 1] & 0xC0) == 0xC0) {
+        unsigned lead = (unsigned char)s[k - 1];
+        size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+        if (n - (k - 1) < want)
+            s[k - 1] = 0;
+    }
+}
+
 /* Copies at most outlen-1 bytes, replacing control bytes by spaces and
  * dropping a UTF-8 sequence cut in half at the end. */
 static void copy_printable(char *out, size_t outlen, const char *in, size_t inlen)
@@ -20,17 +33,8 @@ static void copy_printable(char *out, size_t outlen, const char *in, size_t inle
     size_t n = inlen < outlen - 1 ? inlen : outlen - 1;
     for (size_t i = 0; i < n; i++)
         out[i] = (unsigned char)in[i] < 0x20 || in[i] == 0x7f ? ' ' : in[i];
-    /* back off over a trailing partial multi-byte sequence */
-    size_t k = n;
-    while (k > 0 && ((unsigned char)out[k - 1] & 0xC0) == 0x80)
-        k--;
-    if (k > 0 && ((unsigned char)out[k - 1] & 0xC0) == 0xC0) {
-        unsigned lead = (unsigned char)out[k - 1];
-        size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-        if (n - (k - 1) < want)
-            n = k - 1;
-    }
     out[n] = 0;
+    tp_utf8_trim(out);
 }
 
 json_t *tp_parse_object(const char *body, size_t len, char *msg, size_t msglen)
@@ -76,8 +80,10 @@ static void detail_message(json_t *detail, char *out, size_t outlen)
     char what[200] = "";
     if (json_is_object(first))
         tp_parse_string(first, "msg", what, sizeof what);
-    if (*what)
+    if (*what) {
         snprintf(out, outlen, "%s%s%s", loc, *loc ? ": " : "", what);
+        tp_utf8_trim(out);
+    }
 }
 
 void tp_parse_message(json_t *obj, char *out, size_t outlen)
@@ -202,6 +208,41 @@ static size_t split_row(char *line, char **cells, size_t max)
     return n;
 }
 
+/* "|---|:--:|" rules, whatever the column order; a row of "-" cells
+ * ("no name", "no clusters") is data. */
+static bool is_separator(char **cells, size_t k)
+{
+    bool rule = false;
+    for (size_t i = 0; i < k; i++) {
+        if (strspn(cells[i], "-=:+ ") != strlen(cells[i]))
+            return false;
+        rule |= strlen(cells[i]) >= 2;
+    }
+    return rule;
+}
+
+/* Maps header cells to columns. Of several id-like columns ("ID",
+ * "Storage ID", "Provider ID") the storage id is the one named exactly
+ * "ID" or mentioning storage, else the first. */
+static void map_header(char **cells, size_t k, enum column *cols)
+{
+    size_t best = k;
+    int best_score = 0;
+    for (size_t i = 0; i < k; i++) {
+        cols[i] = column_of(cells[i]);
+        if (cols[i] != COL_ID)
+            continue;
+        int score = strcasecmp(cells[i], "id") == 0 ? 3 : strcasestr(cells[i], "storage") ? 2 : 1;
+        if (score > best_score) {
+            best_score = score;
+            best = i;
+        }
+        cols[i] = COL_N;
+    }
+    if (best < k)
+        cols[best] = COL_ID;
+}
+
 static long parse_size(const char *s)
 {
     char *end;
@@ -262,11 +303,10 @@ size_t tp_parse_volume_table(const char *text, struct tp_volume *vols, size_t ma
     for (char *line = strtok_r(copy, "\n", &save); line && n < max; line = strtok_r(NULL, "\n", &save)) {
         char *cells[16];
         size_t k = split_row(line, cells, 16);
-        if (k == 0 || strspn(cells[0], "-=:+ ") == strlen(cells[0]))
-            continue; /* not a row, or a separator */
+        if (k == 0 || is_separator(cells, k))
+            continue;
         if (n_cols == 0) { /* the header */
-            for (size_t i = 0; i < k; i++)
-                cols[i] = column_of(cells[i]);
+            map_header(cells, k, cols);
             n_cols = k;
             continue;
         }

@@ -13,6 +13,9 @@
 
 #include "tensorpool/tp.h"
 
+/* Cuts s so it does not end in the middle of a UTF-8 character. */
+void tp_utf8_trim(char *s);
+
 /* Parses body as a JSON object (NULL with msg set otherwise). */
 json_t *tp_parse_object(const char *body, size_t len, char *msg, size_t msglen);
 

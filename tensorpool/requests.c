@@ -24,7 +24,7 @@ static enum tp_err poll_once(struct tp_client *c, const struct tp_opts *o, const
     rc = ans.obj ? tp_parse_request(ans.obj, out, msg, sizeof msg) : TP_E_PROTOCOL;
     if (rc != TP_OK)
         tp_fail(err, TP_E_PROTOCOL, ans.status, "request %s: %s", id, ans.obj ? msg : "empty answer");
-    *wait_ns = ans.retry_after_s >= 0 ? ans.retry_after_s * 1000000000LL : DEFAULT_POLL_NS;
+    *wait_ns = ans.retry_after_s >= 0 ? tp_retry_after_ns(ans.retry_after_s) : DEFAULT_POLL_NS;
     if (*wait_ns < MIN_POLL_NS)
         *wait_ns = MIN_POLL_NS;
     tp_answer_free(&ans);

@@ -132,13 +132,14 @@ static enum tp_err wait_answer_request(struct tp_client *c, const struct tp_opts
     return TP_OK;
 }
 
+/* '|' would break the text table that lists volumes by name. */
 static bool name_ok(const char *name)
 {
     size_t n = name ? strlen(name) : 0;
     if (n == 0 || n >= TP_NAME_MAX)
         return false;
     for (const char *p = name; *p; p++)
-        if ((unsigned char)*p < 0x20)
+        if ((unsigned char)*p < 0x20 || *p == '|')
             return false;
     return true;
 }
@@ -207,8 +208,12 @@ static enum tp_err verify(struct tp_client *c, const struct tp_opts *o, const ch
             return TP_OK;
         if (rc != TP_OK && rc != TP_E_UNAVAILABLE)
             return rc;
-        if ((rc = tp_pause(c, &bounded, tp_backoff_ns(c, attempt), err)) != TP_OK)
-            return tp_fail(err, TP_E_UNAVAILABLE, 0, "the outcome of a change to %s is not known yet; retry", id);
+        if ((rc = tp_pause(c, &bounded, tp_backoff_ns(c, attempt), err)) == TP_OK)
+            continue;
+        bool callers_deadline = o && o->deadline_ns && o->deadline_ns <= bounded.deadline_ns;
+        if (rc == TP_E_CANCELLED || callers_deadline)
+            return rc;
+        return tp_fail(err, TP_E_UNAVAILABLE, 0, "the outcome of a change to %s is not known yet; retry", id);
     }
 }
 
@@ -250,9 +255,15 @@ enum tp_err tp_volume_destroy(struct tp_client *c, const struct tp_opts *o, cons
         if (rc == TP_OK)
             rc = wait_answer_request(c, o, ans.obj, "request_id", err);
         tp_answer_free(&ans);
-        if (rc == TP_OK || !maybe)
+        /* 409 may mean "already being deleted" (a retry of ours or the CO's) */
+        if (rc == TP_OK || (!maybe && rc != TP_E_CONFLICT))
             return rc;
+        struct tp_error first = *err;
         rc = after_lost_delete(c, o, id, err);
+        if (rc == TP_E_CONFLICT && !maybe) {
+            *err = first; /* still there and not deleting: the 409 was about something else */
+            return rc;
+        }
         if (rc != TP_E_CONFLICT || attempt >= c->max_attempts)
             return rc;
         if ((rc = tp_pause(c, o, tp_backoff_ns(c, attempt), err)) != TP_OK)
@@ -268,6 +279,8 @@ enum tp_err tp_volume_edit(struct tp_client *c, const struct tp_opts *o, const c
         return tp_fail(err, TP_E_INVALID, 0, "invalid storage id");
     if (!tp_call_path(&call, err, "/storage/edit/%s", id))
         return err->code;
+    if (e->name && !name_ok(e->name))
+        return tp_fail(err, TP_E_INVALID, 0, "a volume name must be 1 to 255 printable bytes without '|'");
     call.body = json_object();
     if (e->name)
         json_object_set_new(call.body, "tp_storage_name", json_string(e->name));
@@ -323,8 +336,8 @@ static enum tp_err change_attachment(struct tp_client *c, const struct tp_opts *
     bool maybe;
     rc = tp_exchange(c, o, &call, &ans, &maybe, err);
     json_decref(call.body);
-    if (rc == TP_OK)
-        rc = wait_answer_request(c, o, ans.obj, attach ? "request_ids" : "request_id", err);
+    if (rc == TP_OK && (rc = wait_answer_request(c, o, ans.obj, "request_ids", err)) == TP_OK)
+        rc = wait_answer_request(c, o, ans.obj, "request_id", err);
     else if (maybe || rc == TP_E_CONFLICT) /* 409: someone else's change got there first */
         rc = verify(c, o, id, done, cluster, false, err);
     tp_answer_free(&ans);

@@ -14,6 +14,10 @@ struct tp_http_request {
     const char *body;   /* JSON or NULL */
     long connect_timeout_ms;
     long timeout_ms;    /* whole exchange */
+    /* false: the transport must send it at most once. libcurl silently
+     * resends a request whose reused connection died before any answer,
+     * which for a POST that was applied makes a second volume. */
+    int may_resend;
 };
 
 struct tp_http_response {
