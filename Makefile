@@ -15,7 +15,7 @@ VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD >/dev/null 2>&
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -I$(GEN) -MMD -MP
+override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -I$(GEN) -MMD -MP
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 LDLIBS  := -lgrpc -lgpr -lprotobuf-c -ljansson -lcurl -lpthread
 # protoc-c output does not pass the project's stricter warnings; keep -Werror on the rest.
@@ -96,6 +96,8 @@ $(B)/tensorpool-csi: $(CORE_REL) $(B)/rel/csi/main.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/asan/tensorpool-csi: $(CORE_ASAN) $(B)/asan/csi/main.o
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+$(B)/tensorpool-csi-testd: $(CORE_REL) $(call obj,rel,$(TESTD_SRC) $(TEST_GEN_C))
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/asan/tensorpool-csi-testd: $(CORE_ASAN) $(call obj,asan,$(TESTD_SRC) $(TEST_GEN_C))
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 $(B)/asan/tests/unit/%: $(B)/asan/tests/unit/%.o $(CORE_ASAN)
@@ -106,7 +108,7 @@ $(B)/tp-emulator: $(call obj,rel,$(EMU_SRC))
 	$(CC) $(CFLAGS) -o $@ $^ $(EMU_LIBS)
 
 # ---- tests ----
-TEST_BINS := $(B)/fuzz/fuzz_tp_parse all $(B)/tp-emulator $(B)/asan/tensorpool-csi $(B)/asan/tensorpool-csi-testd $(UNIT_BINS) $(PYGEN)/csi_pb2.py
+TEST_BINS := $(B)/fuzz/fuzz_tp_parse $(B)/tensorpool-csi-testd all $(B)/tp-emulator $(B)/asan/tensorpool-csi $(B)/asan/tensorpool-csi-testd $(UNIT_BINS) $(PYGEN)/csi_pb2.py
 test-bins: $(TEST_BINS)
 
 check: setup
@@ -117,7 +119,7 @@ unit: $(UNIT_BINS)
 	@bash tests/run_all.sh unit
 integration: test-bins
 	@bash tests/run_all.sh integration
-valgrind: all $(PYGEN)/csi_pb2.py
+valgrind: test-bins
 	@bash tests/run_all.sh valgrind
 lint:
 	@bash tests/run_all.sh lint

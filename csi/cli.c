@@ -102,7 +102,7 @@ int csi_cli_call(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+e:t:h", longopts, NULL)) != -1) {
         if (c == 'e') {
             endpoint = optarg;
-        } else if (c == 't' && (timeout_s = atof(optarg)) > 0) {
+        } else if (c == 't' && (timeout_s = atof(optarg)) >= 0.001) {
             continue;
         } else if (c == 'h') {
             usage(stdout);

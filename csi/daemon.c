@@ -18,6 +18,7 @@
 #include "csi/options.h"
 #include "csi/server.h"
 #include "csi/services.h"
+#include "csi/validate.h"
 #include "version.h"
 
 #define LOG_MODULE "main"
@@ -67,7 +68,9 @@ static void block_signals(void)
 
 static int serve(const struct csi_options *o, struct csi_driver *d, struct csi_service *const *extra, size_t n_extra)
 {
-    const struct csi_service *services[8];
+    const struct csi_service *services[3 + 8];
+    if (n_extra > 8)
+        n_extra = 8;
     size_t n = mode_services(d, extra, n_extra, services);
     struct csi_server_config cfg = {.endpoint = o->endpoint, .debug_endpoint = o->debug_endpoint,
                                     .cq_threads = o->cq_threads, .workers = o->workers, .queue_depth = o->queue_depth};
@@ -112,6 +115,10 @@ int csi_main(int argc, char **argv, struct csi_service *const *extra, size_t n_e
     char host[256] = "";
     if (!o.node_id && gethostname(host, sizeof host - 1) == 0)
         o.node_id = host;
+    if ((o.mode & CSI_MODE_NODE) && (!o.node_id || csi_check_id(o.node_id, "node id", msg, sizeof msg) != CSI_OK)) {
+        fprintf(stderr, "tensorpool-csi: %s; set --node-id\n", o.node_id ? msg : "no host name for the node id");
+        return 2;
+    }
     struct csi_driver d = {.name = o.driver_name, .version = CSI_VERSION, .mode = o.mode,
                            .node_id = o.mode & CSI_MODE_NODE ? o.node_id : NULL};
     csi_log_set_level(o.log_level);

@@ -10,6 +10,7 @@
 
 #include "csi/driver.h"
 #include "csi/endpoint.h"
+#include "csi/validate.h"
 
 struct opt {
     const char *name;
@@ -59,8 +60,9 @@ static bool set_mode(struct csi_options *o, const char *v, char *msg, size_t msg
 
 static bool set_node_id(struct csi_options *o, const char *v, char *msg, size_t msglen)
 {
-    if (!*v || strlen(v) > 128) {
-        snprintf(msg, msglen, "--node-id must be 1 to 128 bytes");
+    char why[128];
+    if (csi_check_id(v, "--node-id", why, sizeof why) != CSI_OK) {
+        snprintf(msg, msglen, "%s", why);
         return false;
     }
     o->node_id = v;

@@ -41,7 +41,8 @@ static bool is_map(const ProtobufCFieldDescriptor *f)
     const ProtobufCMessageDescriptor *e = f->descriptor;
     size_t len = strlen(e->short_name);
     return e->n_fields == 2 && len > 5 && strcmp(e->short_name + len - 5, "Entry") == 0 &&
-           strcmp(e->fields[0].name, "key") == 0 && strcmp(e->fields[1].name, "value") == 0;
+           strcmp(e->fields[0].name, "key") == 0 && e->fields[0].type == PROTOBUF_C_TYPE_STRING &&
+           strcmp(e->fields[1].name, "value") == 0;
 }
 
 /* google.protobuf.*Value wrappers are written as their bare value. */
@@ -222,7 +223,7 @@ static enum csi_err enum_from_json(struct parse *ps, const ProtobufCFieldDescrip
     const ProtobufCEnumValue *v = NULL;
     if (json_is_string(j))
         v = protobuf_c_enum_descriptor_get_value_by_name(f->descriptor, json_string_value(j));
-    else if (json_is_integer(j))
+    else if (json_is_integer(j) && json_integer_value(j) >= INT32_MIN && json_integer_value(j) <= INT32_MAX)
         v = protobuf_c_enum_descriptor_get_value(f->descriptor, (int)json_integer_value(j));
     if (!v)
         return fail(ps, f->name, "not a value of the enum");

@@ -77,6 +77,23 @@ bool csi_pool_submit(struct csi_pool *p, csi_job_fn fn, void *arg)
     return ok;
 }
 
+bool csi_pool_cancel(struct csi_pool *p, csi_job_fn fn, void *arg)
+{
+    pthread_mutex_lock(&p->lock);
+    bool found = false;
+    for (unsigned i = 0; i < p->pending; i++) {
+        struct job *j = &p->ring[(p->head + i) % p->capacity];
+        if (found)
+            p->ring[(p->head + i - 1) % p->capacity] = *j; /* close the gap, keeping order */
+        else if (j->fn == fn && j->arg == arg)
+            found = true;
+    }
+    if (found)
+        p->pending--;
+    pthread_mutex_unlock(&p->lock);
+    return found;
+}
+
 void csi_pool_free(struct csi_pool *p)
 {
     pthread_mutex_lock(&p->lock);

@@ -21,6 +21,10 @@ struct csi_pool *csi_pool_new(unsigned threads, unsigned queue_depth);
  * the pool is full or stopping (it will not run). */
 bool csi_pool_submit(struct csi_pool *p, csi_job_fn fn, void *arg);
 
+/* Withdraws the job (fn, arg) if it still waits for a worker: true if it
+ * was withdrawn (it will not run), false if it already runs or ran. */
+bool csi_pool_cancel(struct csi_pool *p, csi_job_fn fn, void *arg);
+
 /* Runs every accepted job, joins the workers and frees the pool. */
 void csi_pool_free(struct csi_pool *p);
 

@@ -44,8 +44,8 @@ static bool fill_route(struct csi_route *r, const struct csi_service *svc, unsig
         return true;
     r->lock_field = protobuf_c_message_descriptor_get_field_by_name(r->md->input, r->method->lock_field);
     if (!r->lock_field || r->lock_field->type != PROTOBUF_C_TYPE_STRING ||
-        r->lock_field->label == PROTOBUF_C_LABEL_REPEATED) {
-        snprintf(msg, msglen, "%s: lock field %s is not a string field of %s", r->path, r->method->lock_field,
+        r->lock_field->label == PROTOBUF_C_LABEL_REPEATED || (r->lock_field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
+        snprintf(msg, msglen, "%s: lock field %s is not a plain string field of %s", r->path, r->method->lock_field,
                  r->md->input->name);
         return false;
     }

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "csi/clock.h"
 #include "csi/endpoint.h"
@@ -48,6 +49,7 @@ struct csi_ctx {
     void *data;
     int64_t deadline_ns;
     atomic_bool cancelled;
+    const atomic_bool *stopping; /* the server's: says why a call was cancelled */
     enum csi_err err;
     char msg[512];
 };
@@ -67,7 +69,6 @@ struct call {
     grpc_byte_buffer *recv_buf, *send_buf;
     grpc_slice status_details;
     int close_cancelled;
-    bool started; /* counted in srv->live */
     atomic_int refs;
     struct tag t_new, t_close, t_recv, t_send;
     const struct csi_route *route;
@@ -92,7 +93,7 @@ struct csi_server {
     atomic_bool stopping;
     pthread_mutex_t lock;
     pthread_cond_t changed; /* live dropped or shutdown tag came back */
-    int live;
+    int live; /* calls, and requests for calls, that may still touch a queue */
     bool shutdown_done;
     struct tag shutdown_tag;
 };
@@ -136,7 +137,8 @@ enum csi_err csi_ctx_check(struct csi_ctx *ctx)
     if (ctx->deadline_ns != CSI_NO_DEADLINE && csi_now_ns() >= ctx->deadline_ns)
         return csi_ctx_fail(ctx, CSI_E_TIMEOUT, "deadline exceeded");
     if (csi_ctx_cancelled(ctx))
-        return csi_ctx_fail(ctx, CSI_E_CANCELLED, "call cancelled by the client");
+        return csi_ctx_fail(ctx, CSI_E_CANCELLED, "call cancelled %s",
+                            atomic_load(ctx->stopping) ? "because the server is shutting down" : "by the client");
     return CSI_OK;
 }
 
@@ -159,6 +161,7 @@ static struct call *call_new(struct cq *cq)
     grpc_call_details_init(&c->details);
     grpc_metadata_array_init(&c->request_md);
     atomic_init(&c->ctx.cancelled, false);
+    c->ctx.stopping = &cq->srv->stopping;
     return c;
 }
 
@@ -175,10 +178,7 @@ static void call_free(struct call *c)
         grpc_byte_buffer_destroy(c->send_buf);
     grpc_slice_unref(c->status_details);
     csi_arena_free(c->ctx.arena);
-    bool started = c->started;
     free(c);
-    if (!started)
-        return;
     pthread_mutex_lock(&s->lock);
     if (--s->live == 0)
         pthread_cond_broadcast(&s->changed);
@@ -192,14 +192,16 @@ static void call_unref(struct call *c)
         call_free(c);
 }
 
-static void start_batch(struct call *c, const grpc_op *ops, size_t n, struct tag *t)
+/* Takes a reference for the tag; false (reference dropped) if gRPC refused. */
+static bool start_batch(struct call *c, const grpc_op *ops, size_t n, struct tag *t)
 {
     call_ref(c);
     grpc_call_error e = grpc_call_start_batch(c->gcall, ops, n, t, NULL);
-    if (e != GRPC_CALL_OK) {
-        LOG_ERROR("grpc_call_start_batch failed: %d", (int)e);
-        call_unref(c);
-    }
+    if (e == GRPC_CALL_OK)
+        return true;
+    LOG_ERROR("grpc_call_start_batch failed: %d", (int)e);
+    call_unref(c);
+    return false;
 }
 
 static int64_t deadline_from(gpr_timespec dl)
@@ -207,7 +209,10 @@ static int64_t deadline_from(gpr_timespec dl)
     if (gpr_time_cmp(dl, gpr_inf_future(dl.clock_type)) == 0)
         return CSI_NO_DEADLINE;
     gpr_timespec left = gpr_time_sub(dl, gpr_now(dl.clock_type));
-    return csi_now_ns() + left.tv_sec * CSI_NS_PER_S + left.tv_nsec;
+    int64_t now = csi_now_ns();
+    if (left.tv_sec >= (INT64_MAX - now) / CSI_NS_PER_S - 1) /* "grpc-timeout: 99999999H" is legal */
+        return CSI_NO_DEADLINE;
+    return now + left.tv_sec * CSI_NS_PER_S + left.tv_nsec;
 }
 
 static const char *lock_value(const struct call *c)
@@ -271,8 +276,8 @@ static void pack_response(struct call *c)
 static void complete(struct call *c)
 {
     struct csi_server *s = c->srv;
-    if (c->ctx.err == CSI_OK && !c->resp)
-        csi_ctx_fail(&c->ctx, CSI_E_INTERNAL, "handler returned no response");
+    if (c->ctx.err == CSI_OK && (!c->resp || c->resp->descriptor != c->route->md->output))
+        csi_ctx_fail(&c->ctx, CSI_E_INTERNAL, "handler returned no %s", c->route->md->output->name);
     if (c->locked)
         csi_inflight_release(s->inflight, c->lock_key);
     grpc_status_code code = csi_err_to_grpc(c->ctx.err);
@@ -321,11 +326,14 @@ static bool unpack_request(struct call *c)
     grpc_byte_buffer_reader_destroy(&reader);
     ProtobufCAllocator alloc = csi_arena_allocator(c->ctx.arena);
     c->req = protobuf_c_message_unpack(c->route->md->input, &alloc, GRPC_SLICE_LENGTH(sl), GRPC_SLICE_START_PTR(sl));
-    grpc_slice_unref(sl);
-    if (!c->req) {
+    if (!c->req)
         csi_ctx_fail(&c->ctx, CSI_E_INVALID, "request is not a valid %s", c->route->md->input->name);
+    else
+        c->ctx.err = csi_check_wire_strings(c->route->md->input, GRPC_SLICE_START_PTR(sl), GRPC_SLICE_LENGTH(sl),
+                                            c->ctx.msg, sizeof c->ctx.msg);
+    grpc_slice_unref(sl);
+    if (c->ctx.err != CSI_OK)
         return false;
-    }
     return csi_check_message_utf8(c->req, c->ctx.msg, sizeof c->ctx.msg) == CSI_OK ||
            (c->ctx.err = CSI_E_INVALID, false);
 }
@@ -384,10 +392,6 @@ static void on_new(struct call *c, bool ok)
     }
     if (!atomic_load(&s->stopping))
         post_request(c->cq);
-    pthread_mutex_lock(&s->lock);
-    s->live++;
-    pthread_mutex_unlock(&s->lock);
-    c->started = true;
     c->start_ns = csi_now_ns();
     c->ctx.arena = csi_arena_new();
     c->ctx.deadline_ns = deadline_from(c->details.deadline);
@@ -401,7 +405,22 @@ static void on_new(struct call *c, bool ok)
     start_batch(c, &op, 1, &c->t_close);
     grpc_op recv = {.op = GRPC_OP_RECV_MESSAGE};
     recv.data.recv_message.recv_message = &c->recv_buf;
-    start_batch(c, &recv, 1, &c->t_recv);
+    if (!start_batch(c, &recv, 1, &c->t_recv)) {
+        csi_ctx_fail(&c->ctx, CSI_E_INTERNAL, "cannot receive the request");
+        complete(c);
+    }
+}
+
+/* A call cancelled (or out of time) while its job still waits for a worker
+ * is answered now, so it neither holds its volume lock nor a queue slot. */
+static void on_close(struct call *c)
+{
+    atomic_store(&c->ctx.cancelled, c->close_cancelled != 0);
+    if (c->close_cancelled && csi_pool_cancel(c->srv->pool, run_handler_job, c)) {
+        csi_ctx_check(&c->ctx);
+        complete(c);
+    }
+    call_unref(c);
 }
 
 static void on_recv(struct call *c, bool ok)
@@ -421,10 +440,7 @@ static void on_event(struct csi_server *s, struct tag *t, bool ok)
     switch (t->kind) {
     case TAG_NEW: on_new(t->call, ok); break;
     case TAG_RECV: on_recv(t->call, ok); break;
-    case TAG_CLOSE:
-        atomic_store(&t->call->ctx.cancelled, t->call->close_cancelled != 0);
-        call_unref(t->call);
-        break;
+    case TAG_CLOSE: on_close(t->call); break;
     case TAG_SEND: call_unref(t->call); break;
     case TAG_SHUTDOWN:
         pthread_mutex_lock(&s->lock);
@@ -438,6 +454,11 @@ static void on_event(struct csi_server *s, struct tag *t, bool ok)
 static void post_request(struct cq *cq)
 {
     struct call *c = call_new(cq);
+    /* Counted from now: a matched call may sit on another queue before its
+     * NEW tag is seen, and shutdown must not destroy the queues under it. */
+    pthread_mutex_lock(&cq->srv->lock);
+    cq->srv->live++;
+    pthread_mutex_unlock(&cq->srv->lock);
     grpc_call_error e = grpc_server_request_call(cq->srv->gs, &c->gcall, &c->details, &c->request_md, cq->queue,
                                                  cq->queue, &c->t_new);
     if (e != GRPC_CALL_OK)
@@ -498,7 +519,11 @@ static enum csi_err listen_on(struct csi_server *s, struct csi_endpoint *ep, int
     if (err)
         return err;
     grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+    /* bind() takes its mode from the umask: never let it be wider than 0660,
+     * even for the moment before the chmod below */
+    mode_t old_mask = umask(0117);
     *port = grpc_server_add_http2_port(s->gs, ep->grpc_addr, creds);
+    umask(old_mask);
     grpc_server_credentials_release(creds);
     if (*port == 0) {
         snprintf(msg, msglen, "cannot listen on %s", ep->grpc_addr);

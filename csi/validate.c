@@ -48,7 +48,8 @@ static bool check_fields(const ProtobufCMessage *m, char *path, size_t pathlen);
 
 static bool is_map_entry(const ProtobufCMessageDescriptor *d)
 {
-    return d->n_fields == 2 && strcmp(d->fields[0].name, "key") == 0 && strcmp(d->fields[1].name, "value") == 0;
+    return d->n_fields == 2 && strcmp(d->fields[0].name, "key") == 0 && d->fields[0].type == PROTOBUF_C_TYPE_STRING &&
+           strcmp(d->fields[1].name, "value") == 0;
 }
 
 static bool check_value(const ProtobufCFieldDescriptor *f, const void *member, char *path, size_t pathlen)
@@ -100,6 +101,56 @@ enum csi_err csi_check_message_utf8(const ProtobufCMessage *m, char *msg, size_t
     if (check_fields(m, path, sizeof path))
         return CSI_OK;
     snprintf(msg, msglen, "field %s is not valid UTF-8", path);
+    return CSI_E_INVALID;
+}
+
+static bool read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; *p < end && shift < 64; shift += 7) {
+        uint8_t b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return true;
+    }
+    return false;
+}
+
+/* The name of the first string field with a NUL in it, or NULL. */
+static const char *wire_nul_field(const ProtobufCMessageDescriptor *d, const uint8_t *p, const uint8_t *end, int depth)
+{
+    uint64_t tag, n;
+    while (p < end && depth < 32 && read_varint(&p, end, &tag)) {
+        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(d, (unsigned)(tag >> 3));
+        switch (tag & 7) {
+        case 0: if (!read_varint(&p, end, &n)) return NULL; break;
+        case 1: p += 8; break;
+        case 5: p += 4; break;
+        case 2:
+            if (!read_varint(&p, end, &n) || n > (uint64_t)(end - p))
+                return NULL;
+            if (f && f->type == PROTOBUF_C_TYPE_STRING && memchr(p, 0, n))
+                return f->name;
+            if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+                const char *bad = wire_nul_field(f->descriptor, p, p + n, depth + 1);
+                if (bad)
+                    return is_map_entry(f->descriptor) ? f->name : bad;
+            }
+            p += n;
+            break;
+        default: return NULL; /* groups: not in proto3 */
+        }
+    }
+    return NULL;
+}
+
+enum csi_err csi_check_wire_strings(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t len, char *msg,
+                                    size_t msglen)
+{
+    const char *bad = wire_nul_field(d, data, data + len, 0);
+    if (!bad)
+        return CSI_OK;
+    snprintf(msg, msglen, "field %s contains a NUL byte", bad);
     return CSI_E_INVALID;
 }
 

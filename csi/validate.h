@@ -28,6 +28,12 @@ void csi_utf8_trim(char *s);
  * into msg and returns CSI_E_INVALID. */
 enum csi_err csi_check_message_utf8(const ProtobufCMessage *m, char *msg, size_t msglen);
 
+/* Checks the wire bytes of a message of type d for a string holding a NUL
+ * byte: protobuf-c hands strings over NUL-terminated, so "vol\0a" would
+ * silently become "vol". CSI_E_INVALID naming the field if one does. */
+enum csi_err csi_check_wire_strings(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t len, char *msg,
+                                    size_t msglen);
+
 /* A required id (volume_id, node_id, name): non-empty, at most
  * CSI_MAX_ID_LEN bytes, no control characters. */
 enum csi_err csi_check_id(const char *value, const char *what, char *msg, size_t msglen);

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  gcc make pkg-config git
+  gcc make pkg-config git curl
   libgrpc-dev protobuf-c-compiler libprotobuf-c-dev protobuf-compiler libprotobuf-dev
   protobuf-compiler-grpc python3-grpcio python3-protobuf python3-pytest
   libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev valgrind clang libclang-rt-14-dev

@@ -8,7 +8,7 @@ B=build
 suites=("$@")
 [[ ${#suites[@]} -eq 0 ]] && suites=(lint unit integration valgrind fuzz)
 failed=()
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1:exitcode=86"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
 
@@ -19,6 +19,10 @@ suite_lint() {
   local hits n
   hits=$(git ls-files '*.c' | grep -Ev "$allowed" | xargs grep -nE '\b(printf|fprintf|puts|fputs|perror)\s*\(' || true)
   n=$(git ls-files '*.c' '*.h' | wc -l)
+  if [[ $n -eq 0 ]]; then
+    echo "lint: FAILED: git lists no C files (not a checkout, or git refuses it: safe.directory?)"
+    return 1
+  fi
   bash -n scripts/*.sh tests/*.sh tests/valgrind/*.sh bench/grpc/*.sh .ci/run || return 1
   if [[ -n "$hits" ]]; then
     echo "$hits"

@@ -34,13 +34,24 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSani
 
 def sanitizer_env(extra=None):
     env = dict(os.environ)
-    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=86")
     env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
     env["LSAN_OPTIONS"] = "suppressions=%s" % (ROOT / "tests" / "lsan.supp")
     for key in [k for k in env if k.startswith("CSI_")]:
         del env[key]
     env.update(extra or {})
     return env
+
+
+def run_cli(args, env=None, stdin=None, timeout=30, binary=None):
+    """Runs the binary once (a usage error, `call`, `tp`, ...) and fails the
+    test on any sanitizer report, whatever the exit code."""
+    res = subprocess.run([binary or CSI_BIN, *args], capture_output=True, text=True, timeout=timeout,
+                         env=sanitizer_env(env), input=stdin)
+    for mark in SANITIZER_MARKS:
+        assert mark not in res.stderr, res.stderr
+    assert res.returncode != 86, res.stderr
+    return res
 
 
 def free_port():

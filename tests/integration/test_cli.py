@@ -1,11 +1,10 @@
 """The command line: flags, environment variables, usage errors, and the
 `call` client."""
 import json
-import subprocess
 
 import pytest
 
-from conftest import CSI_BIN, sanitizer_env
+from conftest import run_cli
 
 FLAGS = ["--endpoint", "--mode", "--node-id", "--driver-name", "--log-level", "--grace-period",
          "--debug-endpoint", "--workers", "--queue-depth", "--cq-threads", "--version", "--help"]
@@ -14,8 +13,7 @@ ENVS = ["CSI_ENDPOINT", "CSI_MODE", "CSI_NODE_ID", "CSI_DRIVER_NAME", "CSI_LOG_L
 
 
 def run(*args, env=None, stdin=None):
-    return subprocess.run([CSI_BIN, *args], capture_output=True, text=True, timeout=30,
-                          env=sanitizer_env(env), input=stdin)
+    return run_cli(args, env=env, stdin=stdin)
 
 
 def test_help_lists_every_flag_and_its_environment_variable():

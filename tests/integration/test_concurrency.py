@@ -1,6 +1,7 @@
 """Worker pool, per-volume in-flight locks, deadlines and cancellation, seen
 through the test-only Sleep handler of tensorpool-csi-testd."""
 import re
+import subprocess
 import statistics
 import time
 
@@ -92,3 +93,39 @@ def test_client_cancel_stops_the_handler_and_frees_the_volume(testd):
     assert "volume_id=c-vol" in line
     assert float(re.search(r"duration_ms=([\d.]+)", line).group(1)) < 2000
     testd.test.Sleep(sleep_req("c-vol", 0), timeout=5)
+
+
+def test_call_cancelled_while_queued_frees_its_volume_at_once(start_driver):
+    d = start_driver("--workers", "1", "--queue-depth", "4", testd=True)
+    busy = d.test.Sleep.future(sleep_req("busy", 1500), timeout=10)
+    time.sleep(0.2)
+    with pytest.raises(grpc.RpcError) as e:
+        d.test.Sleep(sleep_req("queued", 10), timeout=0.3)  # waits behind "busy", then times out
+    assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    t0 = time.monotonic()
+    fut = d.test.Sleep.future(sleep_req("queued", 0), timeout=10)  # not ABORTED: the lock went with the call
+    assert fut.result().slept_ms == 0
+    assert time.monotonic() - t0 < 2.0
+    assert busy.result().slept_ms >= 1500
+
+
+def test_nul_byte_in_an_id_is_rejected_not_truncated(testd):
+    # SleepRequest{volume_id = "vol\0one"} by hand: the id must not become "vol"
+    payload = b"\x0a\x07vol\x00one"
+    with pytest.raises(grpc.RpcError) as e:
+        testd.raw("/tensorpool.test.v1.Test/Sleep")(payload, timeout=5)
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "volume_id contains a NUL byte" in e.value.details()
+
+
+def test_a_deadline_centuries_away_is_no_deadline(testd):
+    # "grpc-timeout: 99999999H" (~11,000 years) is legal and overflows naive
+    # nanosecond arithmetic; gRPC clients clamp it, so curl sends it raw.
+    # The ASan+UBSan server would report the overflow; the fixture checks.
+    res = subprocess.run(["curl", "-s", "--unix-socket", str(testd.sock), "--http2-prior-knowledge",
+                          "-H", "content-type: application/grpc", "-H", "te: trailers",
+                          "-H", "grpc-timeout: 99999999H", "--data-binary", "@-", "-o", "/dev/null",
+                          "-w", "%{http_code}", "http://localhost/csi.v1.Identity/Probe"],
+                         input=b"\0\0\0\0\0", capture_output=True, timeout=10)
+    assert res.stdout == b"200"
+    assert testd.identity.Probe(csi_pb2.ProbeRequest(), timeout=5).ready.value

@@ -3,17 +3,15 @@ second instance, things in the way, the debug TCP listener."""
 import os
 import socket
 import stat
-import subprocess
 import time
 
 import grpc
 
-from conftest import CSI_BIN, csi_pb2, free_port, sanitizer_env
+from conftest import csi_pb2, free_port, run_cli
 
 
 def run_once(args, timeout=15):
-    return subprocess.run([CSI_BIN, *args], capture_output=True, text=True, timeout=timeout,
-                          env=sanitizer_env())
+    return run_cli(args, timeout=timeout)
 
 
 def test_socket_is_0660_whatever_the_umask_in_a_created_directory(start_driver, workdir):

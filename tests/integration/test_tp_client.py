@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CSI_BIN, ROOT, sanitizer_env
+from conftest import CSI_BIN, ROOT, SANITIZER_MARKS, sanitizer_env
 
 EMULATOR = os.environ.get("TP_EMULATOR", str(ROOT / "build" / "tp-emulator"))
 KEY = "tp-test-key-0123456789"
@@ -67,6 +67,8 @@ def tp(emu, *args, key=KEY, env=None, check=True, timeout=60):
         env_all.pop(name, None)
     env_all.update(e)
     res = subprocess.run([CSI_BIN, "tp", *args], capture_output=True, text=True, env=env_all, timeout=timeout)
+    for mark in SANITIZER_MARKS:
+        assert mark not in res.stderr, res.stderr
     if check:
         assert res.returncode == 0, res.stderr
         return json.loads(res.stdout)

@@ -20,7 +20,7 @@ static enum csi_err sleep_handler(struct csi_ctx *ctx, const ProtobufCMessage *m
         enum csi_err err = csi_ctx_check(ctx);
         if (err)
             return err;
-        nanosleep(&(struct timespec){.tv_nsec = 2 * CSI_NS_PER_MS}, NULL);
+        nanosleep(&(struct timespec){.tv_nsec = 5 * CSI_NS_PER_MS}, NULL);
     }
     r->slept_ms = (csi_now_ns() - start) / CSI_NS_PER_MS;
     *resp = &r->base;

@@ -246,6 +246,31 @@ static void test_free_runs_jobs_still_queued(void **state)
     gate_destroy(&g);
 }
 
+static void test_cancel_withdraws_only_a_job_still_waiting(void **state)
+{
+    (void)state;
+    struct gate g;
+    gate_init(&g);
+    struct job a = {.gate = &g}, b = {0}, c = {0}, d = {0};
+    struct csi_pool *p = csi_pool_new(1, 3);
+    assert_true(csi_pool_submit(p, run_job, &a));
+    assert_true(gate_wait_for(&g, &g.started, 1)); /* a runs; b, c, d wait */
+    assert_true(csi_pool_submit(p, run_job, &b));
+    assert_true(csi_pool_submit(p, run_job, &c));
+    assert_true(csi_pool_submit(p, run_job, &d));
+    assert_false(csi_pool_cancel(p, run_job, &a)); /* already running */
+    assert_true(csi_pool_cancel(p, run_job, &c));  /* from the middle */
+    assert_false(csi_pool_cancel(p, run_job, &c)); /* only once */
+    assert_true(csi_pool_submit(p, run_job, &c));  /* its slot is free again */
+    gate_open(&g);
+    csi_pool_free(p);
+    assert_int_equal(atomic_load(&a.runs), 1);
+    assert_int_equal(atomic_load(&b.runs), 1);
+    assert_int_equal(atomic_load(&c.runs), 1);
+    assert_int_equal(atomic_load(&d.runs), 1);
+    gate_destroy(&g);
+}
+
 static void test_free_of_an_idle_pool_returns(void **state)
 {
     (void)state;
@@ -262,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_single_worker_with_no_queue_takes_one_job_at_a_time),
         cmocka_unit_test(test_free_runs_jobs_still_queued),
         cmocka_unit_test(test_free_of_an_idle_pool_returns),
+        cmocka_unit_test(test_cancel_withdraws_only_a_job_still_waiting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

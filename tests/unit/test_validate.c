@@ -452,10 +452,33 @@ static void test_escape_into_tiny_buffers(void **state)
     assert_int_equal(buf[0], '#');
 }
 
+static void test_wire_strings_with_a_nul_byte_are_found_at_any_depth(void **state)
+{
+    (void)state;
+    char msg[128] = "";
+    /* NodeUnpublishVolumeRequest{volume_id: "v\0x"} */
+    static const uint8_t top[] = {0x0a, 3, 'v', 0, 'x'};
+    assert_int_equal(csi_check_wire_strings(&csi__v1__node_unpublish_volume_request__descriptor, top, sizeof top,
+                                            msg, sizeof msg), CSI_E_INVALID);
+    assert_string_equal(msg, "field volume_id contains a NUL byte");
+    /* NodeStageVolumeRequest{volume_id: "v", volume_context: {"k": "a\0"}} */
+    static const uint8_t map[] = {0x0a, 1, 'v', 0x32, 7, 0x0a, 1, 'k', 0x12, 2, 'a', 0};
+    assert_int_equal(csi_check_wire_strings(&csi__v1__node_stage_volume_request__descriptor, map, sizeof map, msg,
+                                            sizeof msg), CSI_E_INVALID);
+    assert_string_equal(msg, "field volume_context contains a NUL byte");
+    static const uint8_t clean[] = {0x0a, 1, 'v', 0x32, 6, 0x0a, 1, 'k', 0x12, 1, 'a'};
+    assert_int_equal(csi_check_wire_strings(&csi__v1__node_stage_volume_request__descriptor, clean, sizeof clean,
+                                            msg, sizeof msg), CSI_OK);
+    static const uint8_t truncated[] = {0x0a, 9, 'v'};
+    assert_int_equal(csi_check_wire_strings(&csi__v1__node_stage_volume_request__descriptor, truncated,
+                                            sizeof truncated, msg, sizeof msg), CSI_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8_accepts_ascii_and_empty),
+        cmocka_unit_test(test_wire_strings_with_a_nul_byte_are_found_at_any_depth),
         cmocka_unit_test(test_utf8_accepts_two_three_and_four_byte_sequences),
         cmocka_unit_test(test_utf8_rejects_overlong_forms),
         cmocka_unit_test(test_utf8_rejects_surrogates),

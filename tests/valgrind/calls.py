@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Makes N calls of every kind the server answers (OK, UNIMPLEMENTED,
 INVALID_ARGUMENT, unknown method) so valgrind sees every path run."""
+import concurrent.futures
 import sys
 import time
 from pathlib import Path
@@ -9,6 +10,7 @@ import grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "build" / "py"))
 import csi_pb2  # noqa: E402
+import testsvc_pb2  # noqa: E402
 
 endpoint, total = sys.argv[1], int(sys.argv[2])
 ch = grpc.insecure_channel(endpoint)
@@ -42,6 +44,27 @@ for i in range(total):
     except grpc.RpcError as e:
         code = e.code().name
     codes[code] = codes.get(code, 0) + 1
-print("valgrind client: %d calls in %.1fs: %s" % (total, time.monotonic() - t0,
-                                                   ", ".join("%s=%d" % kv for kv in sorted(codes.items()))))
+
+
+def sleep_call(i):
+    """Blocking calls that overlap on volumes, overflow the pool, time out or get cancelled."""
+    req = testsvc_pb2.SleepRequest(volume_id="v%d" % (i % 8), sleep_ms=300)
+    fut = unary("/tensorpool.test.v1.Test/Sleep").future(req, timeout=0.2 if i % 4 == 0 else 30)
+    if i % 4 == 1:
+        time.sleep(0.05)
+        fut.cancel()
+    try:
+        fut.result()
+        return "OK"
+    except grpc.FutureCancelledError:
+        return "CANCELLED"
+    except grpc.RpcError as e:
+        return e.code().name
+
+
+with concurrent.futures.ThreadPoolExecutor(8) as pool:
+    for code in pool.map(sleep_call, range(48)):
+        codes["Sleep " + code] = codes.get("Sleep " + code, 0) + 1
+print("valgrind client: %d calls + 48 Sleep calls in %.1fs: %s"
+      % (total, time.monotonic() - t0, ", ".join("%s=%d" % kv for kv in sorted(codes.items()))))
 ch.close()
