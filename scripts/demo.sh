@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# demo.sh - starts tensorpool-csi on a temporary socket and shows what it
-# answers, through its own command-line client. Later issues extend it to
-# the full volume life cycle against the TensorPool emulator and S3.
+# demo.sh - starts the TensorPool emulator and tensorpool-csi on a temporary
+# socket, then shows, through the driver's own command-line clients, the CSI
+# answers and the TensorPool API life cycle of a shared volume. Later issues
+# extend it to the full CSI volume life cycle (and S3 for object volumes).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/build/tensorpool-csi"
@@ -11,7 +12,8 @@ log="$dir/driver.log"
 
 "$bin" --endpoint "$sock" --mode all --node-id demo-node --log-level debug >"$log" 2>&1 &
 pid=$!
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
+emu_pid=
+trap 'kill "$pid" $emu_pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 for _ in $(seq 1 100); do [[ -S "$dir/csi.sock" ]] && break; sleep 0.05; done
 
 step() { printf '\n\033[1m$ tensorpool-csi call %s\033[0m\n' "$*"; "$bin" call --endpoint "$sock" "$@" || true; }
@@ -23,6 +25,28 @@ step Probe
 step NodeGetInfo
 step ControllerGetCapabilities
 step CreateVolume '{"name": "pvc-demo", "capacity_range": {"required_bytes": 1073741824}, "secrets": {"apiKey": "tp-demo-secret"}}'
+
+printf '\n\033[1m--- the TensorPool API, against the local emulator ---\033[0m\n'
+"$root/build/tp-emulator" --api-key demo-key --port 0 --port-file "$dir/emu.port" --state "$dir/emu.json" \
+  --host-root "$dir/host" --provisioning-delay-ms 800 --retry-after 0 2>"$dir/emu.log" &
+emu_pid=$!
+for _ in $(seq 1 100); do [[ -s "$dir/emu.port" ]] && break; sleep 0.05; done
+export TENSORPOOL_ENGINE="http://127.0.0.1:$(cat "$dir/emu.port")" TENSORPOOL_KEY=demo-key
+tp() { printf '\n\033[1m$ tensorpool-csi tp %s\033[0m\n' "$*"; "$bin" tp "$@" || true; }
+tp volume-create datasets 50
+id=$("$bin" tp volume-find datasets | sed -n 's/.*"storage_id": "\([^"]*\)".*/\1/p')
+tp volume-create datasets 50
+echo "(the same name again: the existing volume, no second create)"
+tp volume-attach "$id" c-demo
+echo "host view after attach: $(ls -d "$dir/host/mnt/$id")"
+tp volume-list
+tp volume-edit "$id" size=100
+tp volume-detach "$id" c-demo
+tp volume-destroy "$id"
+tp volume-info "$id"
+kill -TERM "$emu_pid"
+wait "$emu_pid" || true
+emu_pid=
 
 kill -TERM "$pid"
 wait "$pid" && rc=0 || rc=$?

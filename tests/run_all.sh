@@ -53,7 +53,7 @@ suite_integration() {
   return "$rc"
 }
 
-suite_valgrind() { bash tests/valgrind/run.sh; }
+suite_valgrind() { bash tests/valgrind/run.sh && bash tests/valgrind/tp.sh; }
 
 # libFuzzer on every reader of TensorPool answers: a fixed, seeded budget;
 # new inputs go to a scratch corpus, never into the committed seeds.

@@ -26,6 +26,7 @@ import csi_pb2  # noqa: E402
 import csi_pb2_grpc  # noqa: E402
 import testsvc_pb2  # noqa: E402
 import testsvc_pb2_grpc  # noqa: E402
+from emulator import emu_dir, start_emulator  # noqa: E402,F401 (fixtures for every test file)
 
 CSI_BIN = os.environ.get("TP_CSI_BIN", str(ROOT / "build" / "asan" / "tensorpool-csi"))
 TESTD_BIN = os.environ.get("TP_CSI_TESTD", str(ROOT / "build" / "asan" / "tensorpool-csi-testd"))

@@ -4,56 +4,19 @@ fault test (200 creates and 200 deletes under 20 % injected faults)."""
 import concurrent.futures
 import json
 import os
-import signal
 import subprocess
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from conftest import CSI_BIN, ROOT, SANITIZER_MARKS, sanitizer_env
-
-EMULATOR = os.environ.get("TP_EMULATOR", str(ROOT / "build" / "tp-emulator"))
-KEY = "tp-test-key-0123456789"
-
-
-class Emulator:
-    def __init__(self, workdir, *flags):
-        self.dir = workdir
-        self.port_file = workdir / "port"
-        self.host_root = workdir / "host"
-        self.log = open(workdir / "emulator.log", "wb")
-        self.proc = subprocess.Popen(
-            [EMULATOR, "--api-key", KEY, "--port", "0", "--port-file", str(self.port_file),
-             "--state", str(workdir / "state.json"), "--host-root", str(self.host_root),
-             "--provisioning-delay-ms", "150", "--retry-after", "0", *flags],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while not (self.port_file.exists() and self.port_file.read_text().strip()):
-            assert self.proc.poll() is None, "emulator exited %s" % self.proc.returncode
-            assert time.monotonic() < deadline, "emulator did not start"
-            time.sleep(0.02)
-        self.url = "http://127.0.0.1:%s" % self.port_file.read_text().strip()
-
-    def admin(self, path, body=None):
-        req = urllib.request.Request(self.url + "/_emulator/" + path, method="PUT" if body is not None else "GET",
-                                     data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return json.loads(r.read() or b"{}")
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        assert self.proc.wait(15) == 0
-        self.log.close()
-
+from conftest import CSI_BIN, SANITIZER_MARKS, sanitizer_env
+from emulator import KEY
 
 @pytest.fixture
-def emu(workdir):
-    e = Emulator(workdir)
-    yield e
-    e.stop()
+def emu(start_emulator, emu_dir):
+    e = start_emulator("--host-root", str(emu_dir / "host"), "--provisioning-delay-ms", "150", "--retry-after", "0")
+    e.host_root = emu_dir / "host"
+    return e
 
 
 def tp(emu, *args, key=KEY, env=None, check=True, timeout=60):
@@ -83,7 +46,7 @@ def fails(emu, *args, **kw):
 
 
 def routes(emu):
-    return emu.admin("stats")["by_route"]
+    return emu.admin("GET", "stats")["by_route"]
 
 
 def test_health_and_authentication(emu):
@@ -115,7 +78,7 @@ def test_list_and_info_read_both_formats(emu, fmt):
     a = tp(emu, "volume-create", "vol-a", "3", "protect")
     b = tp(emu, "volume-create", "vol-b", "5")
     tp(emu, "volume-attach", b["storage_id"], "c-one")
-    emu.admin("config", {"list_format": fmt})
+    emu.admin("PUT", "config", {"list_format": fmt})
     got = {v["storage_id"]: v for v in tp(emu, "volume-list")}
     assert got[a["storage_id"]] == dict(a, attached_clusters=[])
     assert got[b["storage_id"]]["attached_clusters"] == ["c-one"]
@@ -162,21 +125,17 @@ def test_destroy_errors_and_success(emu):
 
 
 def test_insufficient_balance_and_failed_requests(emu):
-    emu.admin("config", {"balance": 0.01})
+    emu.admin("PUT", "config", {"balance": 0.01})
     assert fails(emu, "volume-create", "costly", "1000").startswith("RESOURCE_EXHAUSTED (insufficient balance)")
-    emu.admin("config", {"balance": None})
-    emu.admin("faults", {"fail_rate": 1.0, "seed": 7})
+    emu.admin("PUT", "config", {"balance": None})
+    emu.admin("PUT", "faults", {"fail_rate": 1.0, "seed": 7})
     assert "request failed" in fails(emu, "volume-create", "doomed", "1")
-    emu.admin("faults", {})
+    emu.admin("PUT", "faults", {})
     assert tp(emu, "volume-find", "doomed") == {"found": 0}
 
 
 def test_request_wait_polls_to_completion(emu):
-    req = urllib.request.Request(emu.url + "/storage/create", method="POST",
-                                 data=json.dumps({"size": 1, "name": "raw"}).encode(),
-                                 headers={"Authorization": "Bearer " + KEY, "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        rid = json.loads(r.read())["request_id"]
+    rid = emu.create(size=1, name="raw")["request_id"]
     assert tp(emu, "request-wait", rid)["request_type"] == "STORAGE_CREATE"
 
 
@@ -189,9 +148,7 @@ def test_object_storage_and_buckets(emu):
     assert tp(emu, "bucket-list") == ["ds-bucket"]
     assert fails(emu, "bucket-create", "ds-bucket").startswith("FAILED_PRECONDITION (conflict)")
     assert fails(emu, "bucket-create", "Bad_Name").startswith("INVALID_ARGUMENT")
-    urllib.request.urlopen(urllib.request.Request(emu.url + "/_emulator/buckets/ds-bucket/objects", method="POST",
-                                                  data=b'{"count": 2}',
-                                                  headers={"Content-Type": "application/json"}), timeout=5)
+    emu.call("POST", "/_emulator/buckets/ds-bucket/objects", {"count": 2}, key=None)
     assert fails(emu, "bucket-delete", "ds-bucket").startswith("FAILED_PRECONDITION (conflict)")
     tp(emu, "bucket-create", "empty-bucket")
     tp(emu, "bucket-delete", "empty-bucket")
@@ -211,21 +168,21 @@ def test_200_creates_and_deletes_under_20_percent_faults(emu, capsys):
     n = 200
     faults = {"error_rate": 0.05, "rate_429": 0.04, "drop_rate": 0.04, "drop_after_rate": 0.04,
               "hang_rate": 0.03, "hang_ms": 1500, "seed": int(os.environ.get("TP_FAULT_SEED", "2026"))}
-    emu.admin("config", {"provisioning_delay_ms": 50})
-    emu.admin("faults", faults)
+    emu.admin("PUT", "config", {"provisioning_delay_ms": 50})
+    emu.admin("PUT", "faults", faults)
     names = ["fault-%03d" % i for i in range(n)]
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda name: retry_like_a_co(emu, "volume-create", name, "1"), names))
-    stats_create = emu.admin("stats")
-    emu.admin("faults", {})
+    stats_create = emu.admin("GET", "stats")
+    emu.admin("PUT", "faults", {})
     vols = tp(emu, "volume-list")
     assert sorted(v["name"] for v in vols) == names  # each name exactly once
     assert all(v["status"] == "READY" for v in vols)
-    emu.admin("faults", faults)
+    emu.admin("PUT", "faults", faults)
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda v: retry_like_a_co(emu, "volume-destroy", v["storage_id"]), vols))
-    stats_all = emu.admin("stats")
-    emu.admin("faults", {})
+    stats_all = emu.admin("GET", "stats")
+    emu.admin("PUT", "faults", {})
     deadline = time.monotonic() + 10
     while tp(emu, "volume-list") and time.monotonic() < deadline:
         time.sleep(0.2)
