@@ -106,6 +106,9 @@ grpc_status_code csi_client_call(struct csi_client *c, const struct csi_route *r
         snprintf(msg, msglen, "reply is not a valid %s", route->md->output->name);
     } else if (status != GRPC_STATUS_OK) {
         snprintf(msg, msglen, "%.*s", (int)GRPC_SLICE_LENGTH(details), (const char *)GRPC_SLICE_START_PTR(details));
+        for (char *p = msg; *p; p++) /* a server's text must not drive the terminal */
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = ' ';
     }
     grpc_slice_unref(details);
     grpc_metadata_array_destroy(&initial_md);

@@ -78,7 +78,7 @@ static enum csi_err take_lock(struct csi_endpoint *ep, char *msg, size_t msglen)
 {
     char lock_path[CSI_UNIX_PATH_MAX + 8];
     snprintf(lock_path, sizeof lock_path, "%s.lock", ep->path);
-    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         snprintf(msg, msglen, "cannot open lock file %s: %s", lock_path, strerror(errno));
         return csi_err_from_errno(errno);
