@@ -19,6 +19,7 @@
 #include "csi/server.h"
 #include "csi/services.h"
 #include "csi/validate.h"
+#include "tensorpool/tp.h"
 #include "version.h"
 
 #define LOG_MODULE "main"
@@ -95,6 +96,23 @@ static int serve(const struct csi_options *o, struct csi_driver *d, struct csi_s
     return 0;
 }
 
+static void tensorpool_debug(void *arg, const char *line)
+{
+    (void)arg;
+    CSI_LOG(CSI_LOG_DEBUG, "tensorpool", "%s", line);
+}
+
+static struct tp_client *tensorpool_client(const struct csi_options *o, char *msg, size_t msglen)
+{
+    struct tp_config cfg = {.engine = o->tp_engine, .api_key_file = o->tp_key_file, .ca_bundle = o->tp_ca_bundle,
+                            .insecure = o->tp_insecure, .debug = tensorpool_debug};
+    struct tp_error err = {0};
+    struct tp_client *c = tp_client_new(&cfg, &err);
+    if (!c)
+        snprintf(msg, msglen, "%s", err.message);
+    return c;
+}
+
 int csi_main(int argc, char **argv, struct csi_service *const *extra, size_t n_extra)
 {
     struct csi_options o;
@@ -120,12 +138,17 @@ int csi_main(int argc, char **argv, struct csi_service *const *extra, size_t n_e
         return 2;
     }
     struct csi_driver d = {.name = o.driver_name, .version = CSI_VERSION, .mode = o.mode,
-                           .node_id = o.mode & CSI_MODE_NODE ? o.node_id : NULL};
+                           .node_id = o.mode & CSI_MODE_NODE ? o.node_id : NULL, .host_root = o.host_root};
     csi_log_set_level(o.log_level);
     csi_log_route_grpc();
+    if (!(d.tp = tensorpool_client(&o, msg, sizeof msg))) {
+        fprintf(stderr, "tensorpool-csi: %s\n", msg);
+        return 2;
+    }
     block_signals();
     grpc_init();
     int rc = serve(&o, &d, extra, n_extra);
     grpc_shutdown();
+    tp_client_free(d.tp);
     return rc;
 }

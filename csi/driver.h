@@ -7,6 +7,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+struct tp_client;
+
 enum csi_mode {
     CSI_MODE_CONTROLLER = 1u << 0,
     CSI_MODE_NODE = 1u << 1,
@@ -18,6 +20,8 @@ struct csi_driver {
     const char *version; /* vendor_version */
     unsigned mode;       /* enum csi_mode bits */
     const char *node_id; /* node mode only */
+    struct tp_client *tp; /* the TensorPool API (controller mode) */
+    const char *host_root; /* TensorPool volumes appear at <host_root>/mnt/<id> */
     /* Probe's answer. False until the server serves and again while it
      * drains; later issues add backend checks that clear it. */
     atomic_bool ready;

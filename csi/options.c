@@ -124,6 +124,52 @@ static bool set_grace(struct csi_options *o, const char *v, char *msg, size_t ms
     return true;
 }
 
+static bool set_host_root(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    if (v[0] != '/') {
+        snprintf(msg, msglen, "--host-root must be an absolute path");
+        return false;
+    }
+    o->host_root = v;
+    return true;
+}
+
+static bool set_tp_engine(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) {
+        snprintf(msg, msglen, "--tensorpool-engine must be an http(s):// URL");
+        return false;
+    }
+    o->tp_engine = v;
+    return true;
+}
+
+static bool set_tp_key_file(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    (void)msg;
+    (void)msglen;
+    o->tp_key_file = *v ? v : NULL;
+    return true;
+}
+
+static bool set_tp_ca_bundle(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    (void)msg;
+    (void)msglen;
+    o->tp_ca_bundle = *v ? v : NULL;
+    return true;
+}
+
+static bool set_tp_insecure(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+        snprintf(msg, msglen, "--tensorpool-insecure must be true or false");
+        return false;
+    }
+    o->tp_insecure = v[0] == 't';
+    return true;
+}
+
 static const struct opt opts[] = {
     {"endpoint", 'e', "CSI_ENDPOINT", "URI", "CSI socket: unix:///path (default " CSI_DEFAULT_ENDPOINT ")", set_endpoint},
     {"mode", 'm', "CSI_MODE", "MODE", "controller, node or all (default all)", set_mode},
@@ -135,6 +181,11 @@ static const struct opt opts[] = {
     {"workers", 0, "CSI_WORKERS", "N", "threads for blocking calls (default 16)", set_workers},
     {"queue-depth", 0, "CSI_QUEUE_DEPTH", "N", "blocking calls that may wait for a thread (default 64)", set_queue_depth},
     {"cq-threads", 0, "CSI_CQ_THREADS", "N", "gRPC completion-queue threads (default 2)", set_cq_threads},
+    {"host-root", 0, "CSI_HOST_ROOT", "DIR", "where the host's / is mounted; volumes at DIR/mnt/<id> (default /)", set_host_root},
+    {"tensorpool-engine", 0, "TENSORPOOL_ENGINE", "URL", "TensorPool API (default " "https://engine.tensorpool.dev)", set_tp_engine},
+    {"tensorpool-key-file", 0, "TENSORPOOL_KEY_FILE", "PATH", "API key file, re-read on change (else $TENSORPOOL_KEY)", set_tp_key_file},
+    {"tensorpool-ca-bundle", 0, "TENSORPOOL_CA_BUNDLE", "PATH", "CA certificates for the API (default: the system's)", set_tp_ca_bundle},
+    {"tensorpool-insecure", 0, "TENSORPOOL_INSECURE", "BOOL", "skip TLS verification: test servers only (default false)", set_tp_insecure},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -149,6 +200,7 @@ static void set_defaults(struct csi_options *o)
         .workers = 16,
         .queue_depth = 64,
         .cq_threads = 2,
+        .host_root = "/",
     };
 }
 

@@ -26,6 +26,11 @@ struct csi_options {
     enum csi_log_level log_level;
     int64_t grace_ms;
     unsigned workers, queue_depth, cq_threads;
+    const char *host_root;     /* where the host's / is seen; TensorPool volumes under <root>/mnt */
+    const char *tp_engine;     /* NULL: $TENSORPOOL_ENGINE, else the public engine */
+    const char *tp_key_file;   /* NULL: $TENSORPOOL_KEY / $TENSORPOOL_API_KEY */
+    const char *tp_ca_bundle;
+    bool tp_insecure;
     bool version, help;
 };
 

@@ -1,0 +1,37 @@
+/* common.c - helpers every Controller RPC uses: TensorPool call options
+ * from the CSI call, TensorPool errors as CSI errors, node id to cluster. */
+#include <stdio.h>
+#include <string.h>
+
+#include "controller/controller.h"
+#include "csi/clock.h"
+#include "csi/pbmap.h"
+
+static bool call_gone(void *ctx) { return csi_ctx_cancelled(ctx); }
+
+struct tp_opts ctl_tp_opts(struct csi_ctx *ctx, void *const *secrets, size_t n_secrets)
+{
+    int64_t left = csi_ctx_deadline_left_ms(ctx);
+    const char *key = csi_map_get(secrets, n_secrets, CTL_SECRET_API_KEY);
+    return (struct tp_opts){.deadline_ns = left < 0 ? 0 : csi_now_ns() + left * CSI_NS_PER_MS,
+                            .api_key = key && *key ? key : NULL,
+                            .stop = call_gone,
+                            .stop_arg = ctx};
+}
+
+enum csi_err ctl_tp_fail(struct csi_ctx *ctx, const struct tp_error *err, const char *what)
+{
+    return csi_ctx_fail(ctx, csi_err_from_tp(err->code), "%s: %s", what, err->message[0] ? err->message
+                                                                                       : tp_strerror(err->code));
+}
+
+bool ctl_cluster_of_node(const char *node_id, char *cluster, size_t len)
+{
+    const char *slash = strchr(node_id, '/');
+    size_t n = slash ? (size_t)(slash - node_id) : 0;
+    if (n < 3 || n >= len || strncmp(node_id, "c-", 2) != 0)
+        return false;
+    memcpy(cluster, node_id, n);
+    cluster[n] = 0;
+    return strspn(cluster + 2, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n - 2;
+}

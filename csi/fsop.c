@@ -1,0 +1,161 @@
+/* fsop.c - a thread per call, a shared job freed by whoever is last: the
+ * waiter when the call finished in time, the thread when the waiter left. */
+#include "csi/fsop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csi/clock.h"
+
+static atomic_int stuck;
+
+struct job {
+    pthread_mutex_t lock;
+    pthread_cond_t done_cv;
+    int (*fn)(void *);
+    int result;
+    bool done, abandoned;
+    _Alignas(16) unsigned char arg[];
+};
+
+static void job_free(struct job *j)
+{
+    pthread_cond_destroy(&j->done_cv);
+    pthread_mutex_destroy(&j->lock);
+    free(j);
+}
+
+static void *job_thread(void *p)
+{
+    struct job *j = p;
+    int r = j->fn(j->arg);
+    pthread_mutex_lock(&j->lock);
+    j->result = r;
+    j->done = true;
+    bool abandoned = j->abandoned;
+    pthread_cond_signal(&j->done_cv);
+    pthread_mutex_unlock(&j->lock);
+    if (abandoned) {
+        atomic_fetch_sub(&stuck, 1);
+        job_free(j);
+    }
+    return NULL;
+}
+
+int csi_fsop_stuck(void) { return atomic_load(&stuck); }
+
+int csi_fsop_run(int (*fn)(void *arg), const void *arg, size_t arg_size, int64_t deadline_ns)
+{
+    struct job *j = calloc(1, sizeof *j + arg_size);
+    if (!j)
+        abort();
+    memcpy(j->arg, arg, arg_size);
+    j->fn = fn;
+    pthread_mutex_init(&j->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&j->done_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &attr, job_thread, j);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        job_free(j);
+        return EAGAIN;
+    }
+    struct timespec ts = {.tv_sec = deadline_ns / CSI_NS_PER_S, .tv_nsec = deadline_ns % CSI_NS_PER_S};
+    pthread_mutex_lock(&j->lock);
+    while (!j->done)
+        if ((deadline_ns == CSI_NO_DEADLINE ? pthread_cond_wait(&j->done_cv, &j->lock)
+                                            : pthread_cond_timedwait(&j->done_cv, &j->lock, &ts)) == ETIMEDOUT)
+            break;
+    bool done = j->done;
+    int result = j->result;
+    j->abandoned = !done;
+    pthread_mutex_unlock(&j->lock);
+    if (!done) {
+        atomic_fetch_add(&stuck, 1);
+        return ETIMEDOUT;
+    }
+    job_free(j);
+    return result;
+}
+
+struct path_args {
+    char a[PATH_MAX], b[PATH_MAX];
+    unsigned mode;
+};
+
+static bool fill(struct path_args *p, const char *a, const char *b)
+{
+    memset(p, 0, sizeof *p);
+    return snprintf(p->a, sizeof p->a, "%s", a) < (int)sizeof p->a &&
+           snprintf(p->b, sizeof p->b, "%s", b ? b : "") < (int)sizeof p->b;
+}
+
+static int do_mkdir(void *arg)
+{
+    struct path_args *p = arg;
+    return mkdir(p->a, p->mode) == 0 ? 0 : errno;
+}
+
+static int do_rename(void *arg)
+{
+    struct path_args *p = arg;
+    return renameat2(AT_FDCWD, p->a, AT_FDCWD, p->b, RENAME_NOREPLACE) == 0 ? 0 : errno;
+}
+
+static int do_is_dir(void *arg)
+{
+    struct path_args *p = arg;
+    struct stat st;
+    if (stat(p->a, &st) != 0)
+        return errno;
+    return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    int r = flag == FTW_DP ? rmdir(path) : unlink(path);
+    return r == 0 || errno == ENOENT ? 0 : errno;
+}
+
+static int do_remove_tree(void *arg)
+{
+    struct path_args *p = arg;
+    struct stat st;
+    if (lstat(p->a, &st) != 0)
+        return errno == ENOENT ? 0 : errno;
+    /* FTW_PHYS: never follow a link out of the tree; FTW_MOUNT: never cross into another mount */
+    return nftw(p->a, remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+static int run_path(int (*fn)(void *), const char *a, const char *b, unsigned mode, int64_t deadline_ns)
+{
+    struct path_args p;
+    if (!fill(&p, a, b))
+        return ENAMETOOLONG;
+    p.mode = mode;
+    return csi_fsop_run(fn, &p, sizeof p, deadline_ns);
+}
+
+int csi_fs_mkdir(const char *path, unsigned mode, int64_t deadline_ns) { return run_path(do_mkdir, path, NULL, mode, deadline_ns); }
+int csi_fs_rename(const char *from, const char *to, int64_t deadline_ns) { return run_path(do_rename, from, to, 0, deadline_ns); }
+int csi_fs_is_dir(const char *path, int64_t deadline_ns) { return run_path(do_is_dir, path, NULL, 0, deadline_ns); }
+int csi_fs_remove_tree(const char *path, int64_t deadline_ns) { return run_path(do_remove_tree, path, NULL, 0, deadline_ns); }

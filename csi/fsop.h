@@ -1,0 +1,30 @@
+/* fsop.h - filesystem calls with a deadline.
+ *
+ * mkdir, rename, stat or a tree removal on an NFS-backed path can block
+ * forever when the server is gone, and no syscall takes a timeout. The call
+ * runs on a short-lived thread; the caller waits at most until its deadline
+ * and then gets ETIMEDOUT, leaving the thread to finish (or hang) alone,
+ * owning its own copy of the arguments. Such a thread is counted so a stuck
+ * mount shows up (csi_fsop_stuck) instead of piling up silently.
+ */
+#ifndef CSI_FSOP_H
+#define CSI_FSOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Runs fn(arg) and returns its result (0 or an errno value), or ETIMEDOUT
+ * when deadline_ns (monotonic; CSI_NO_DEADLINE for none) comes first.
+ * arg is copied (arg_size bytes) so fn may outlive the caller's frame. */
+int csi_fsop_run(int (*fn)(void *arg), const void *arg, size_t arg_size, int64_t deadline_ns);
+
+/* Threads still blocked in a call whose caller gave up. */
+int csi_fsop_stuck(void);
+
+/* The usual calls, each returning 0 or an errno value. */
+int csi_fs_mkdir(const char *path, unsigned mode, int64_t deadline_ns);       /* EEXIST if present */
+int csi_fs_rename(const char *from, const char *to, int64_t deadline_ns);     /* fails if `to` exists */
+int csi_fs_is_dir(const char *path, int64_t deadline_ns);                      /* 0, ENOENT or ENOTDIR */
+int csi_fs_remove_tree(const char *path, int64_t deadline_ns);                 /* 0 if already gone */
+
+#endif
