@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "csi/clock.h"
 #include "csi/driver.h"
+#include "csi/health.h"
 #include "csi/log.h"
 #include "csi/options.h"
 #include "csi/server.h"
@@ -83,6 +85,12 @@ static int serve(const struct csi_options *o, struct csi_driver *d, struct csi_s
         return 1;
     }
     atomic_store(&d->ready, true);
+    struct csi_health *health = NULL;
+    if ((d->mode & CSI_MODE_CONTROLLER) && o->unready_after_ms > 0) {
+        int64_t threshold = o->unready_after_ms * CSI_NS_PER_MS, interval = threshold / 4;
+        health = csi_health_start(d->tp, &d->api_ok, interval < 15 * CSI_NS_PER_S ? interval : 15 * CSI_NS_PER_S,
+                                  threshold);
+    }
     LOG_INFO("serving %s %s in %s mode on %s%s%s (node_id=%s)", d->name, d->version, mode_name(d->mode), o->endpoint,
              o->debug_endpoint ? " and " : "", o->debug_endpoint ? o->debug_endpoint : "", d->node_id ? d->node_id : "-");
     if (o->debug_endpoint)
@@ -90,6 +98,7 @@ static int serve(const struct csi_options *o, struct csi_driver *d, struct csi_s
     int sig = wait_for_signal();
     LOG_INFO("received %s: draining (grace period %lld ms)", strsignal(sig), (long long)o->grace_ms);
     atomic_store(&d->ready, false);
+    csi_health_stop(health);
     csi_server_stop(s, o->grace_ms);
     csi_server_free(s);
     LOG_INFO("stopped");
@@ -138,7 +147,8 @@ int csi_main(int argc, char **argv, struct csi_service *const *extra, size_t n_e
         return 2;
     }
     struct csi_driver d = {.name = o.driver_name, .version = CSI_VERSION, .mode = o.mode,
-                           .node_id = o.mode & CSI_MODE_NODE ? o.node_id : NULL, .host_root = o.host_root};
+                           .node_id = o.mode & CSI_MODE_NODE ? o.node_id : NULL, .host_root = o.host_root,
+                           .api_ok = true};
     csi_log_set_level(o.log_level);
     csi_log_route_grpc();
     if (!(d.tp = tensorpool_client(&o, msg, sizeof msg))) {

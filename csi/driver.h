@@ -25,6 +25,9 @@ struct csi_driver {
     /* Probe's answer. False until the server serves and again while it
      * drains; later issues add backend checks that clear it. */
     atomic_bool ready;
+    /* False once the TensorPool API has been unreachable longer than
+     * --unready-after (controller mode); Probe is ready only with both. */
+    atomic_bool api_ok;
 };
 
 /* The CSI rules for a plugin name: at most 63 characters, alphanumerics,

@@ -61,7 +61,7 @@ static enum csi_err probe(struct csi_ctx *ctx, const ProtobufCMessage *req, Prot
     struct csi_driver *d = csi_ctx_data(ctx);
     Csi__V1__ProbeResponse *r = csi_ctx_new(ctx, &csi__v1__probe_response__descriptor);
     r->ready = csi_ctx_new(ctx, &google__protobuf__bool_value__descriptor);
-    r->ready->value = atomic_load(&d->ready);
+    r->ready->value = atomic_load(&d->ready) && atomic_load(&d->api_ok);
     *resp = &r->base;
     return CSI_OK;
 }

@@ -170,6 +170,18 @@ static bool set_tp_insecure(struct csi_options *o, const char *v, char *msg, siz
     return true;
 }
 
+static bool set_unready_after(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    char *end;
+    double s = strtod(v, &end);
+    if (end == v || *end || !isfinite(s) || s < 0 || s > 86400) {
+        snprintf(msg, msglen, "--unready-after must be a number of seconds from 0 to 86400");
+        return false;
+    }
+    o->unready_after_ms = (int64_t)(s * 1000);
+    return true;
+}
+
 static const struct opt opts[] = {
     {"endpoint", 'e', "CSI_ENDPOINT", "URI", "CSI socket: unix:///path (default " CSI_DEFAULT_ENDPOINT ")", set_endpoint},
     {"mode", 'm', "CSI_MODE", "MODE", "controller, node or all (default all)", set_mode},
@@ -185,6 +197,7 @@ static const struct opt opts[] = {
     {"tensorpool-engine", 0, "TENSORPOOL_ENGINE", "URL", "TensorPool API (default " "https://engine.tensorpool.dev)", set_tp_engine},
     {"tensorpool-key-file", 0, "TENSORPOOL_KEY_FILE", "PATH", "API key file, re-read on change (else $TENSORPOOL_KEY)", set_tp_key_file},
     {"tensorpool-ca-bundle", 0, "TENSORPOOL_CA_BUNDLE", "PATH", "CA certificates for the API (default: the system's)", set_tp_ca_bundle},
+    {"unready-after", 0, "CSI_UNREADY_AFTER", "SECONDS", "controller: Probe not ready after the API is unreachable this long; 0: never (default 120)", set_unready_after},
     {"tensorpool-insecure", 0, "TENSORPOOL_INSECURE", "BOOL", "skip TLS verification: test servers only (default false)", set_tp_insecure},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
@@ -201,6 +214,7 @@ static void set_defaults(struct csi_options *o)
         .queue_depth = 64,
         .cq_threads = 2,
         .host_root = "/",
+        .unready_after_ms = 120000,
     };
 }
 

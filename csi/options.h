@@ -31,6 +31,7 @@ struct csi_options {
     const char *tp_key_file;   /* NULL: $TENSORPOOL_KEY / $TENSORPOOL_API_KEY */
     const char *tp_ca_bundle;
     bool tp_insecure;
+    int64_t unready_after_ms;  /* 0: Probe ignores the API's health */
     bool version, help;
 };
 
