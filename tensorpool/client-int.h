@@ -19,6 +19,9 @@ struct tp_client {
     bool include_org;
     long connect_timeout_ms, request_timeout_ms;
     int max_attempts;
+    int max_in_flight, in_flight; /* guarded by slot_lock */
+    pthread_mutex_t slot_lock;
+    pthread_cond_t slot_free;
     const struct tp_http_ops *http;
     void *http_ctx;
     bool own_http;

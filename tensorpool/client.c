@@ -141,6 +141,13 @@ struct tp_client *tp_client_new(const struct tp_config *cfg, struct tp_error *er
     c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 5000;
     c->request_timeout_ms = cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : 30000;
     c->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 6;
+    c->max_in_flight = cfg->max_in_flight > 0 ? cfg->max_in_flight : 16;
+    pthread_mutex_init(&c->slot_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->slot_free, &ca);
+    pthread_condattr_destroy(&ca);
     c->own_http = !cfg->http;
     c->http = cfg->http ? cfg->http : &tp_curl_http_ops;
     c->http_ctx = cfg->http ? cfg->http_ctx : tp_curl_new(cfg->ca_bundle, cfg->insecure);
@@ -172,6 +179,8 @@ void tp_client_free(struct tp_client *c)
     free(c->engine);
     pthread_mutex_destroy(&c->key_lock);
     pthread_mutex_destroy(&c->rng_lock);
+    pthread_mutex_destroy(&c->slot_lock);
+    pthread_cond_destroy(&c->slot_free);
     free(c);
 }
 
@@ -366,6 +375,44 @@ static struct attempt one_attempt(struct tp_client *c, const struct tp_opts *o, 
     return a;
 }
 
+/* Waits for one of max_in_flight slots (the API's capacity is shared by
+ * every volume being provisioned), within the deadline and the stop check. */
+static enum tp_err take_slot(struct tp_client *c, const struct tp_opts *o, struct tp_error *err)
+{
+    enum tp_err rc = TP_OK;
+    pthread_mutex_lock(&c->slot_lock);
+    while (c->in_flight >= c->max_in_flight) {
+        if (o && o->stop && o->stop(o->stop_arg)) {
+            rc = tp_fail(err, TP_E_CANCELLED, 0, "cancelled");
+            break;
+        }
+        if (o && o->deadline_ns && now_ns(c) >= o->deadline_ns) {
+            rc = tp_fail(err, TP_E_TIMEOUT, 0, "deadline exceeded waiting for a free connection slot");
+            break;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 50000000; /* re-check stop and deadline every 50 ms */
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&c->slot_free, &c->slot_lock, &ts);
+    }
+    if (rc == TP_OK)
+        c->in_flight++;
+    pthread_mutex_unlock(&c->slot_lock);
+    return rc;
+}
+
+static void give_slot(struct tp_client *c)
+{
+    pthread_mutex_lock(&c->slot_lock);
+    c->in_flight--;
+    pthread_cond_signal(&c->slot_free);
+    pthread_mutex_unlock(&c->slot_lock);
+}
+
 enum tp_err tp_exchange(struct tp_client *c, const struct tp_opts *o, const struct tp_call *call,
                         struct tp_answer *ans, bool *maybe_applied, struct tp_error *err)
 {
@@ -386,7 +433,10 @@ enum tp_err tp_exchange(struct tp_client *c, const struct tp_opts *o, const stru
             rc = tp_fail(err, TP_E_TIMEOUT, err->http_status, "deadline exceeded before %s %s", call->method, call->path);
             break;
         }
+        if ((rc = take_slot(c, o, err)) != TP_OK)
+            break;
         struct attempt a = one_attempt(c, o, call, key, body, ans, err);
+        give_slot(c);
         rc = a.code;
         *maybe_applied = a.maybe_applied;
         if (!a.retry || attempt == c->max_attempts)

@@ -59,6 +59,7 @@ struct tp_config {
     long connect_timeout_ms;  /* 0: 5000 */
     long request_timeout_ms;  /* per attempt; 0: 30000 */
     int max_attempts;         /* per HTTP request; 0: 6 */
+    int max_in_flight;        /* HTTP requests at once, all threads; 0: 16 */
     uint64_t seed;            /* jitter; 0: from the clock */
     /* Side effects; NULL: libcurl and the monotonic clock. */
     const struct tp_http_ops *http;
