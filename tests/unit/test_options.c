@@ -84,8 +84,8 @@ static void test_defaults(void **state)
     assert_string_equal(o.driver_name, "csi.tensorpool.dev");
     assert_int_equal(o.log_level, CSI_LOG_INFO);
     assert_int_equal(o.grace_ms, 20000);
-    assert_int_equal(o.workers, 16);
-    assert_int_equal(o.queue_depth, 64);
+    assert_int_equal(o.workers, 128);
+    assert_int_equal(o.queue_depth, 256);
     assert_int_equal(o.cq_threads, 2);
     assert_false(o.version);
     assert_false(o.help);
@@ -205,7 +205,7 @@ static void test_each_parse_starts_from_the_defaults(void **state)
     EXPECT_OK(&o, "--workers", "5", "-v", "--version");
     assert_int_equal(o.workers, 5);
     EXPECT_OK(&o, NULL);
-    assert_int_equal(o.workers, 16);
+    assert_int_equal(o.workers, 128);
     assert_int_equal(o.log_level, CSI_LOG_INFO);
     assert_false(o.version);
 }
