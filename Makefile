@@ -40,7 +40,7 @@ CORE_REL  := $(call obj,rel,$(CORE_SRC) $(GEN_C))
 CORE_ASAN := $(call obj,asan,$(CORE_SRC) $(GEN_C))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/tests/unit/%,$(UNIT_SRC))
 
-.PHONY: FORCE all setup test-bins check unit integration valgrind fuzz lint demo bench sanity clean
+.PHONY: FORCE all setup test-bins check unit integration conformance valgrind fuzz lint demo bench sanity clean
 all: $(B)/tensorpool-csi $(B)/tp-emulator
 
 setup:
@@ -123,6 +123,8 @@ valgrind: test-bins
 	@bash tests/run_all.sh valgrind
 lint:
 	@bash tests/run_all.sh lint
+conformance: test-bins
+	@bash tests/run_all.sh conformance
 fuzz: $(B)/fuzz/fuzz_tp_parse
 	@bash tests/run_all.sh fuzz
 

@@ -11,9 +11,9 @@ static bool call_gone(void *ctx) { return csi_ctx_cancelled(ctx); }
 
 struct tp_opts ctl_tp_opts(struct csi_ctx *ctx, void *const *secrets, size_t n_secrets)
 {
-    int64_t left = csi_ctx_deadline_left_ms(ctx);
+    int64_t deadline = csi_ctx_deadline_ns(ctx);
     const char *key = csi_map_get(secrets, n_secrets, CTL_SECRET_API_KEY);
-    return (struct tp_opts){.deadline_ns = left < 0 ? 0 : csi_now_ns() + left * CSI_NS_PER_MS,
+    return (struct tp_opts){.deadline_ns = deadline == CSI_NO_DEADLINE ? 0 : deadline, /* same monotonic clock */
                             .api_key = key && *key ? key : NULL,
                             .stop = call_gone,
                             .stop_arg = ctx};
@@ -29,7 +29,7 @@ bool ctl_cluster_of_node(const char *node_id, char *cluster, size_t len)
 {
     const char *slash = strchr(node_id, '/');
     size_t n = slash ? (size_t)(slash - node_id) : 0;
-    if (n < 3 || n >= len || strncmp(node_id, "c-", 2) != 0)
+    if (n < 3 || n >= len || strncmp(node_id, "c-", 2) != 0 || !slash[1])
         return false;
     memcpy(cluster, node_id, n);
     cluster[n] = 0;

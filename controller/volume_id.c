@@ -3,6 +3,7 @@
  * back to the same struct, and a hand-written one is rejected, not guessed. */
 #include "controller/volume_id.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,9 +29,10 @@ bool vid_storage_id_valid(const char *id)
     return true;
 }
 
-static bool all_digits_and_dots(const char *s)
+static bool looks_like_ipv4(const char *s)
 {
-    return strspn(s, "0123456789.") == strlen(s);
+    struct in_addr a;
+    return inet_pton(AF_INET, s, &a) == 1;
 }
 
 bool vid_bucket_valid(const char *name)
@@ -41,7 +43,7 @@ bool vid_bucket_valid(const char *name)
     for (const char *p = name; *p; p++)
         if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '.'))
             return false;
-    return !strstr(name, "..") && !all_digits_and_dots(name);
+    return !strstr(name, "..") && !looks_like_ipv4(name);
 }
 
 bool vid_path_valid(const char *path)

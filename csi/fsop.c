@@ -116,7 +116,16 @@ static int do_mkdir(void *arg)
 static int do_rename(void *arg)
 {
     struct path_args *p = arg;
-    return renameat2(AT_FDCWD, p->a, AT_FDCWD, p->b, RENAME_NOREPLACE) == 0 ? 0 : errno;
+    if (renameat2(AT_FDCWD, p->a, AT_FDCWD, p->b, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return errno;
+    /* NFS has no RENAME_NOREPLACE: check, then rename (a narrow race only
+     * with someone else creating the same archive name) */
+    struct stat st;
+    if (lstat(p->b, &st) == 0)
+        return EEXIST;
+    return rename(p->a, p->b) == 0 ? 0 : errno;
 }
 
 static int do_is_dir(void *arg)
@@ -132,7 +141,7 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 {
     (void)st;
     (void)ftw;
-    int r = flag == FTW_DP ? rmdir(path) : unlink(path);
+    int r = flag == FTW_DP || flag == FTW_DNR ? rmdir(path) : unlink(path);
     return r == 0 || errno == ENOENT ? 0 : errno;
 }
 
@@ -143,7 +152,8 @@ static int do_remove_tree(void *arg)
     if (lstat(p->a, &st) != 0)
         return errno == ENOENT ? 0 : errno;
     /* FTW_PHYS: never follow a link out of the tree; FTW_MOUNT: never cross into another mount */
-    return nftw(p->a, remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    int r = nftw(p->a, remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    return r == -1 ? errno : r; /* nftw's own failures come as -1 and errno */
 }
 
 static int run_path(int (*fn)(void *), const char *a, const char *b, unsigned mode, int64_t deadline_ns)

@@ -40,6 +40,17 @@ static Csi__V1__PluginCapability *service_cap(struct csi_ctx *ctx, Csi__V1__Plug
     return cap;
 }
 
+static Csi__V1__PluginCapability *expansion_cap(struct csi_ctx *ctx)
+{
+    Csi__V1__PluginCapability *cap = csi_ctx_new(ctx, &csi__v1__plugin_capability__descriptor);
+    Csi__V1__PluginCapability__VolumeExpansion *exp =
+        csi_ctx_new(ctx, &csi__v1__plugin_capability__volume_expansion__descriptor);
+    exp->type = CSI__V1__PLUGIN_CAPABILITY__VOLUME_EXPANSION__TYPE__ONLINE;
+    cap->type_case = CSI__V1__PLUGIN_CAPABILITY__TYPE_VOLUME_EXPANSION;
+    cap->volume_expansion = exp;
+    return cap;
+}
+
 static enum csi_err get_plugin_capabilities(struct csi_ctx *ctx, const ProtobufCMessage *req,
                                             ProtobufCMessage **resp)
 {
@@ -47,10 +58,13 @@ static enum csi_err get_plugin_capabilities(struct csi_ctx *ctx, const ProtobufC
     const struct csi_driver *d = csi_ctx_data(ctx);
     Csi__V1__GetPluginCapabilitiesResponse *r =
         csi_ctx_new(ctx, &csi__v1__get_plugin_capabilities_response__descriptor);
-    r->capabilities = csi_arena_alloc(csi_ctx_arena(ctx), sizeof *r->capabilities);
-    if (d->mode & CSI_MODE_CONTROLLER)
+    r->capabilities = csi_arena_alloc(csi_ctx_arena(ctx), 2 * sizeof *r->capabilities);
+    if (d->mode & CSI_MODE_CONTROLLER) {
         r->capabilities[r->n_capabilities++] =
             service_cap(ctx, CSI__V1__PLUGIN_CAPABILITY__SERVICE__TYPE__CONTROLLER_SERVICE);
+        /* ControllerExpandVolume needs no node step, so a mounted volume grows in place */
+        r->capabilities[r->n_capabilities++] = expansion_cap(ctx);
+    }
     *resp = &r->base;
     return CSI_OK;
 }

@@ -128,6 +128,8 @@ int64_t csi_ctx_deadline_left_ms(const struct csi_ctx *ctx)
     return left > 0 ? left / CSI_NS_PER_MS : 0;
 }
 
+int64_t csi_ctx_deadline_ns(const struct csi_ctx *ctx) { return ctx->deadline_ns; }
+
 bool csi_ctx_cancelled(const struct csi_ctx *ctx) { return atomic_load(&ctx->cancelled); }
 
 enum csi_err csi_ctx_check(struct csi_ctx *ctx)

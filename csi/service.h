@@ -62,6 +62,8 @@ enum csi_err csi_ctx_fail(struct csi_ctx *ctx, enum csi_err err, const char *fmt
 
 /* Milliseconds until the call's deadline (0 once passed), or -1 if it has none. */
 int64_t csi_ctx_deadline_left_ms(const struct csi_ctx *ctx);
+/* The deadline itself, on csi_now_ns()'s clock; CSI_NO_DEADLINE if none. */
+int64_t csi_ctx_deadline_ns(const struct csi_ctx *ctx);
 bool csi_ctx_cancelled(const struct csi_ctx *ctx);
 
 /* CSI_E_CANCELLED or CSI_E_TIMEOUT (recorded as the call's error) once the

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # run_all.sh - runs the test suites, prints each runner's summary, and exits
 # non-zero if any failed. With arguments, runs only the named suites:
-#   lint unit integration valgrind fuzz
+#   lint unit integration conformance valgrind fuzz
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=build
 suites=("$@")
-[[ ${#suites[@]} -eq 0 ]] && suites=(lint unit integration valgrind fuzz)
+[[ ${#suites[@]} -eq 0 ]] && suites=(lint unit integration conformance valgrind fuzz)
 failed=()
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1:exitcode=86"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
@@ -50,6 +50,15 @@ suite_integration() {
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration 2>&1 | tail -n 40
   local rc=${PIPESTATUS[0]}
   echo "integration (pytest against the ASan+UBSan binary): exit $rc"
+  return "$rc"
+}
+
+# The controller conformance suite, from the spec, for every parameter set.
+suite_conformance() {
+  TP_CSI_BIN=$PWD/$B/asan/tensorpool-csi /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+    --rootdir tests/conformance tests/conformance 2>&1 | tail -n 40
+  local rc=${PIPESTATUS[0]}
+  echo "conformance (controller, 4 parameter sets, ASan+UBSan binary): exit $rc"
   return "$rc"
 }
 

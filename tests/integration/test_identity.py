@@ -7,6 +7,7 @@ import pytest
 from conftest import CSI_BIN, csi_pb2
 
 CONTROLLER = csi_pb2.PluginCapability.Service.CONTROLLER_SERVICE
+ONLINE = csi_pb2.PluginCapability.VolumeExpansion.ONLINE
 
 
 def code_of(fn, req):
@@ -29,11 +30,14 @@ def test_driver_name_comes_from_flag_or_environment(start_driver):
     assert e.identity.GetPluginInfo(csi_pb2.GetPluginInfoRequest(), timeout=5).name == "files.example.org"
 
 
-@pytest.mark.parametrize("mode,caps", [("all", [CONTROLLER]), ("controller", [CONTROLLER]), ("node", [])])
-def test_plugin_capabilities_follow_mode(start_driver, mode, caps):
+@pytest.mark.parametrize("mode,controller", [("all", True), ("controller", True), ("node", False)])
+def test_plugin_capabilities_follow_mode(start_driver, mode, controller):
     d = start_driver("--mode", mode)
     got = d.identity.GetPluginCapabilities(csi_pb2.GetPluginCapabilitiesRequest(), timeout=5)
-    assert [c.service.type for c in got.capabilities] == caps
+    services = [c.service.type for c in got.capabilities if c.HasField("service")]
+    expansion = [c.volume_expansion.type for c in got.capabilities if c.HasField("volume_expansion")]
+    assert services == ([CONTROLLER] if controller else [])
+    assert expansion == ([ONLINE] if controller else [])
 
 
 def test_probe_is_ready_once_serving(driver):
@@ -51,7 +55,10 @@ def test_node_mode_serves_node_not_controller(start_driver):
 def test_controller_mode_serves_controller_not_node(start_driver):
     d = start_driver("--mode", "controller")
     caps = d.controller.ControllerGetCapabilities(csi_pb2.ControllerGetCapabilitiesRequest(), timeout=5)
-    assert list(caps.capabilities) == []  # nothing is advertised before it is implemented
+    rpc = csi_pb2.ControllerServiceCapability.RPC
+    assert sorted(c.rpc.type for c in caps.capabilities) == sorted([
+        rpc.CREATE_DELETE_VOLUME, rpc.PUBLISH_UNPUBLISH_VOLUME, rpc.LIST_VOLUMES, rpc.EXPAND_VOLUME,
+        rpc.SINGLE_NODE_MULTI_WRITER])
     assert code_of(d.node.NodeGetInfo, csi_pb2.NodeGetInfoRequest()) == grpc.StatusCode.UNIMPLEMENTED
 
 

@@ -1,0 +1,89 @@
+/* expand_volume.c - ControllerExpandVolume: grows a whole TensorPool volume
+ * (sizes are whole GB, grow only). Subdirectories, buckets and prefixes have
+ * no size of their own to change, so they report the requested capacity.
+ * No node step: NFS and FUSE see the new size without one. */
+#include <stdint.h>
+
+#include "controller/capability.h"
+#include "controller/controller.h"
+#include "controller/lookup.h"
+#include "csi/log.h"
+
+#define LOG_MODULE "controller"
+#define BYTES_PER_GB 1000000000LL
+
+typedef Csi__V1__ControllerExpandVolumeRequest Req;
+
+static enum csi_err check_args(struct csi_ctx *ctx, const Req *r)
+{
+    char msg[160];
+    const char *problem;
+    if (csi_check_id(r->volume_id, "volume_id", msg, sizeof msg))
+        return csi_ctx_fail(ctx, CSI_E_INVALID, "%s", msg);
+    if (!r->capacity_range)
+        return csi_ctx_fail(ctx, CSI_E_INVALID, "capacity_range is required");
+    if (r->capacity_range->required_bytes < 0 || r->capacity_range->limit_bytes < 0)
+        return csi_ctx_fail(ctx, CSI_E_INVALID, "capacity_range must not be negative");
+    if (r->capacity_range->limit_bytes && r->capacity_range->limit_bytes < r->capacity_range->required_bytes)
+        return csi_ctx_fail(ctx, CSI_E_RANGE, "capacity_range: limit_bytes is below required_bytes");
+    if (r->volume_capability && (problem = ctl_capability_problem(r->volume_capability)))
+        return csi_ctx_fail(ctx, CSI_E_INVALID, "%s", problem);
+    return CSI_OK;
+}
+
+static int64_t gb_to_bytes(long gb)
+{
+    return gb <= 0 ? 0 : gb > INT64_MAX / BYTES_PER_GB ? INT64_MAX : (int64_t)gb * BYTES_PER_GB;
+}
+
+/* Grows v to at least required bytes; *capacity is its size afterwards. */
+static enum csi_err grow(struct csi_ctx *ctx, const Req *r, const struct tp_opts *o, const struct tp_volume *info,
+                         int64_t *capacity)
+{
+    struct csi_driver *d = csi_ctx_data(ctx);
+    int64_t required = r->capacity_range->required_bytes, limit = r->capacity_range->limit_bytes;
+    long size_gb = (long)(required / BYTES_PER_GB + (required % BYTES_PER_GB != 0));
+    if (info->size_gb >= 0 && info->size_gb >= size_gb) {
+        /* Already big enough (CSI: reply OK); TensorPool cannot shrink. */
+        *capacity = gb_to_bytes(info->size_gb);
+        return CSI_OK;
+    }
+    if (limit && gb_to_bytes(size_gb) > limit)
+        return csi_ctx_fail(ctx, CSI_E_RANGE, "TensorPool sizes volumes in whole GB (10^9 bytes): %ld GB exceeds "
+                                              "limit_bytes %lld", size_gb, (long long)limit);
+    struct tp_edit e = {.name = NULL, .deletion_protection = -1, .size_gb = size_gb};
+    struct tp_error err = {0};
+    LOG_INFO("growing %s from %ld GB to %ld GB", info->id, info->size_gb, size_gb);
+    if (tp_volume_edit(d->tp, o, info->id, &e, &err) != TP_OK) {
+        if (err.code == TP_E_NOT_FOUND)
+            return csi_ctx_fail(ctx, CSI_E_NOT_FOUND, "TensorPool volume %s does not exist", info->id);
+        return ctl_tp_fail(ctx, &err, "TensorPool volume edit");
+    }
+    *capacity = gb_to_bytes(size_gb);
+    return CSI_OK;
+}
+
+CTL_HANDLER(ctl_expand_volume)
+{
+    const Req *r = (const Req *)req;
+    struct vid v;
+    struct tp_volume info;
+    enum csi_err rc = check_args(ctx, r);
+    if (rc)
+        return rc;
+    if (!vid_parse(r->volume_id, &v))
+        return csi_ctx_fail(ctx, CSI_E_NOT_FOUND, "volume %s is not a volume id of this driver", r->volume_id);
+    struct tp_opts o = ctl_tp_opts(ctx, (void *const *)r->secrets, r->n_secrets);
+    /* Every kind must exist (spec: NOT_FOUND), even when nothing is resized. */
+    if ((rc = ctl_lookup(ctx, &v, &o, &info)) || (rc = csi_ctx_check(ctx)))
+        return rc;
+    int64_t capacity = r->capacity_range->required_bytes;
+    if (v.kind == VID_SHARED_VOLUME && (rc = grow(ctx, r, &o, &info, &capacity)))
+        return rc;
+    Csi__V1__ControllerExpandVolumeResponse *out =
+        csi_ctx_new(ctx, &csi__v1__controller_expand_volume_response__descriptor);
+    out->capacity_bytes = capacity;
+    out->node_expansion_required = false;
+    *resp = &out->base;
+    return CSI_OK;
+}
