@@ -1,5 +1,7 @@
 /* common.c - helpers every Controller RPC uses: TensorPool call options
  * from the CSI call, TensorPool errors as CSI errors, node id to cluster. */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +25,19 @@ enum csi_err ctl_tp_fail(struct csi_ctx *ctx, const struct tp_error *err, const 
 {
     return csi_ctx_fail(ctx, csi_err_from_tp(err->code), "%s: %s", what, err->message[0] ? err->message
                                                                                        : tp_strerror(err->code));
+}
+
+enum csi_err ctl_fs_fail(struct csi_ctx *ctx, int e, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (e == ETIMEDOUT)
+        return csi_ctx_fail(ctx, csi_ctx_deadline_left_ms(ctx) == 0 ? CSI_E_TIMEOUT : CSI_E_UNAVAILABLE,
+                            "%s: the mount does not answer", what);
+    return csi_ctx_fail(ctx, csi_err_from_errno(e), "%s: %s", what, strerror(e));
 }
 
 bool ctl_cluster_of_node(const char *node_id, char *cluster, size_t len)

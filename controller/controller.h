@@ -27,6 +27,18 @@ struct tp_opts ctl_tp_opts(struct csi_ctx *ctx, void *const *secrets, size_t n_s
 /* Maps a TensorPool error to the call's error with "what: message". */
 enum csi_err ctl_tp_fail(struct csi_ctx *ctx, const struct tp_error *err, const char *what);
 
+/* A failed filesystem call under the host root (an errno value e) as the
+ * call's error, with "<what>: <reason>": ETIMEDOUT is the caller's deadline
+ * (DEADLINE_EXCEEDED) or a mount that does not answer (UNAVAILABLE). */
+enum csi_err ctl_fs_fail(struct csi_ctx *ctx, int e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The recorded capacity of subdir volume <path> in the TensorPool volume
+ * mounted at voldir (controller/record.c). 0 or an errno value; get gives
+ * ENOENT when nothing was recorded. */
+int ctl_record_get(const char *voldir, const char *path, int64_t *capacity, int64_t deadline_ns);
+int ctl_record_set(const char *voldir, const char *path, int64_t capacity, int64_t deadline_ns);
+int ctl_record_remove(const char *voldir, const char *path, int64_t deadline_ns);
+
 /* The cluster id a node id names ("c-abc/node-7" -> "c-abc"); false if it
  * names none. */
 bool ctl_cluster_of_node(const char *node_id, char *cluster, size_t len);

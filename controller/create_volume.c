@@ -2,6 +2,7 @@
  * one, a bucket, or nothing (a prefix), idempotently by the CSI name, and encodes in the volume id
  * all that DeleteVolume will need, since DeleteVolume receives only the id. */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -150,12 +151,25 @@ static enum csi_err find_storage_dir(struct csi_ctx *ctx, const char *storage_id
         return csi_ctx_fail(ctx, CSI_E_PRECONDITION,
                             "TensorPool volume %s is not attached to this cluster (not found under %s/mnt)",
                             storage_id, d->host_root);
-    if (e == ETIMEDOUT)
-        return csi_ctx_fail(ctx, csi_ctx_deadline_left_ms(ctx) == 0 ? CSI_E_TIMEOUT : CSI_E_UNAVAILABLE,
-                            "the mount of TensorPool volume %s under %s/mnt does not answer", storage_id,
-                            d->host_root);
-    return csi_ctx_fail(ctx, csi_err_from_errno(e), "looking up TensorPool volume %s under %s/mnt: %s", storage_id,
-                        d->host_root, strerror(e));
+    return ctl_fs_fail(ctx, e, "looking up TensorPool volume %s under %s/mnt", storage_id, d->host_root);
+}
+
+/* A directory's size is not enforced, only recorded: a retry must fit the
+ * size recorded by the first call (ALREADY_EXISTS otherwise). */
+static enum csi_err subdir_capacity(struct csi_ctx *ctx, const CreateReq *r, const char *dir, int64_t *capacity)
+{
+    int64_t have, lim = limit_of(r);
+    int e = ctl_record_get(dir, r->name, &have, csi_ctx_deadline_ns(ctx));
+    if (e == 0 && (have < required_of(r) || (lim && have > lim)))
+        return csi_ctx_fail(ctx, CSI_E_EXISTS, "volume %s exists with %" PRId64 " bytes", r->name, have);
+    if (e == 0) {
+        *capacity = have;
+        return CSI_OK;
+    }
+    *capacity = required_of(r);
+    if (e == ENOENT || e == EINVAL)
+        e = ctl_record_set(dir, r->name, *capacity, csi_ctx_deadline_ns(ctx));
+    return e ? ctl_fs_fail(ctx, e, "recording the size of %s", r->name) : CSI_OK;
 }
 
 static enum csi_err create_subdir(struct csi_ctx *ctx, const CreateReq *r, const struct ctl_params *p,
@@ -173,16 +187,13 @@ static enum csi_err create_subdir(struct csi_ctx *ctx, const CreateReq *r, const
     if (e == ENOTDIR)
         return csi_ctx_fail(ctx, CSI_E_EXISTS, "%s in TensorPool volume %s exists and is not a directory", r->name,
                             p->name);
-    if (e == ETIMEDOUT)
-        return csi_ctx_fail(ctx, csi_ctx_deadline_left_ms(ctx) == 0 ? CSI_E_TIMEOUT : CSI_E_UNAVAILABLE,
-                            "the mount of TensorPool volume %s does not answer", p->name);
     if (e)
-        return csi_ctx_fail(ctx, csi_err_from_errno(e), "creating directory %s in TensorPool volume %s: %s", r->name,
-                            p->name, strerror(e));
+        return ctl_fs_fail(ctx, e, "creating directory %s in TensorPool volume %s", r->name, p->name);
+    if ((err = subdir_capacity(ctx, r, dir, &m->capacity)))
+        return err;
     m->vid.kind = VID_SHARED_SUBDIR;
     snprintf(m->vid.name, sizeof m->vid.name, "%s", p->name);
     snprintf(m->vid.path, sizeof m->vid.path, "%s", r->name);
-    m->capacity = required_of(r); /* a directory has no size of its own: not enforced */
     return CSI_OK;
 }
 

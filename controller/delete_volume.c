@@ -13,14 +13,9 @@
 
 typedef Csi__V1__DeleteVolumeRequest DeleteReq;
 
-/* A filesystem call that ran out of time: the caller's deadline, or a mount that does not answer. */
 static enum csi_err fs_fail(struct csi_ctx *ctx, int e, const struct vid *v, const char *what)
 {
-    if (e == ETIMEDOUT)
-        return csi_ctx_fail(ctx, csi_ctx_deadline_left_ms(ctx) == 0 ? CSI_E_TIMEOUT : CSI_E_UNAVAILABLE,
-                            "%s %s in TensorPool volume %s: the mount does not answer", what, v->path, v->name);
-    return csi_ctx_fail(ctx, csi_err_from_errno(e), "%s %s in TensorPool volume %s: %s", what, v->path, v->name,
-                        strerror(e));
+    return ctl_fs_fail(ctx, e, "%s %s in TensorPool volume %s", what, v->path, v->name);
 }
 
 static enum csi_err delete_shared_volume(struct csi_ctx *ctx, const DeleteReq *r, const struct vid *v)
@@ -91,6 +86,8 @@ static enum csi_err delete_subdir(struct csi_ctx *ctx, const DeleteReq *r, const
         e = archive(ctx, path, dir, v->path);
     else
         e = csi_fs_remove_tree(path, csi_ctx_deadline_ns(ctx)); /* 0 when already gone */
+    if (!e) /* the name is free again: a new volume of that name starts with no recorded size */
+        e = ctl_record_remove(dir, v->path, csi_ctx_deadline_ns(ctx));
     return e ? fs_fail(ctx, e, v, v->on_delete == VID_ARCHIVE ? "archiving" : "removing") : CSI_OK;
 }
 

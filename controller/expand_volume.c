@@ -2,11 +2,13 @@
  * (sizes are whole GB, grow only). Subdirectories, buckets and prefixes have
  * no size of their own to change, so they report the requested capacity.
  * No node step: NFS and FUSE see the new size without one. */
+#include <errno.h>
 #include <stdint.h>
 
 #include "controller/capability.h"
 #include "controller/controller.h"
 #include "controller/lookup.h"
+#include "csi/hostpath.h"
 #include "csi/log.h"
 
 #define LOG_MODULE "controller"
@@ -63,6 +65,26 @@ static enum csi_err grow(struct csi_ctx *ctx, const Req *r, const struct tp_opts
     return CSI_OK;
 }
 
+/* A subdir's size is only recorded (controller/record.c); never shrunk. A
+ * volume not attached where the controller runs cannot be recorded, which
+ * loses nothing: the size is not enforced. */
+static enum csi_err record_subdir(struct csi_ctx *ctx, const struct vid *v, int64_t *capacity)
+{
+    struct csi_driver *d = csi_ctx_data(ctx);
+    char dir[CSI_MAX_PATH_LEN];
+    int64_t have, deadline = csi_ctx_deadline_ns(ctx);
+    int e = csi_hostpath_find(d->host_root, v->name, dir, sizeof dir, deadline);
+    if (e == ENOENT)
+        return CSI_OK;
+    if (!e && ctl_record_get(dir, v->path, &have, deadline) == 0 && have >= *capacity) {
+        *capacity = have;
+        return CSI_OK;
+    }
+    if (!e)
+        e = ctl_record_set(dir, v->path, *capacity, deadline);
+    return e ? ctl_fs_fail(ctx, e, "recording the size of %s in %s", v->path, v->name) : CSI_OK;
+}
+
 CTL_HANDLER(ctl_expand_volume)
 {
     const Req *r = (const Req *)req;
@@ -79,6 +101,8 @@ CTL_HANDLER(ctl_expand_volume)
         return rc;
     int64_t capacity = r->capacity_range->required_bytes;
     if (v.kind == VID_SHARED_VOLUME && (rc = grow(ctx, r, &o, &info, &capacity)))
+        return rc;
+    if (v.kind == VID_SHARED_SUBDIR && (rc = record_subdir(ctx, &v, &capacity)))
         return rc;
     Csi__V1__ControllerExpandVolumeResponse *out =
         csi_ctx_new(ctx, &csi__v1__controller_expand_volume_response__descriptor);

@@ -40,11 +40,7 @@ static enum csi_err check_subdir(struct csi_ctx *ctx, const struct vid *v)
         e = csi_fs_is_dir(dir, deadline);
     if (e == ENOENT || e == ENOTDIR)
         return csi_ctx_fail(ctx, CSI_E_NOT_FOUND, "directory %s does not exist in %s", v->path, v->name);
-    if (e == ETIMEDOUT)
-        return csi_ctx_fail(ctx, CSI_E_TIMEOUT, "looking for %s in %s timed out (mount hangs?)", v->path, v->name);
-    if (e)
-        return csi_ctx_fail(ctx, csi_err_from_errno(e), "looking for %s in %s: %s", v->path, v->name, strerror(e));
-    return CSI_OK;
+    return e ? ctl_fs_fail(ctx, e, "looking for %s in %s", v->path, v->name) : CSI_OK;
 }
 
 /* The same map, re-typed for the response (its entry descriptor differs). */

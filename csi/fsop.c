@@ -54,7 +54,7 @@ static void *job_thread(void *p)
 
 int csi_fsop_stuck(void) { return atomic_load(&stuck); }
 
-int csi_fsop_run(int (*fn)(void *arg), const void *arg, size_t arg_size, int64_t deadline_ns)
+int csi_fsop_run(int (*fn)(void *arg), void *arg, size_t arg_size, int64_t deadline_ns)
 {
     struct job *j = calloc(1, sizeof *j + arg_size);
     if (!j)
@@ -91,6 +91,7 @@ int csi_fsop_run(int (*fn)(void *arg), const void *arg, size_t arg_size, int64_t
         atomic_fetch_add(&stuck, 1);
         return ETIMEDOUT;
     }
+    memcpy(arg, j->arg, arg_size);
     job_free(j);
     return result;
 }
@@ -98,6 +99,7 @@ int csi_fsop_run(int (*fn)(void *arg), const void *arg, size_t arg_size, int64_t
 struct path_args {
     char a[PATH_MAX], b[PATH_MAX];
     unsigned mode;
+    char data[CSI_FS_SMALL + 1]; /* small file contents, in or out */
 };
 
 static bool fill(struct path_args *p, const char *a, const char *b)
@@ -156,6 +158,36 @@ static int do_remove_tree(void *arg)
     return r == -1 ? errno : r; /* nftw's own failures come as -1 and errno */
 }
 
+static int do_write_small(void *arg)
+{
+    struct path_args *p = arg; /* b: the temporary name */
+    int fd = open(p->b, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return errno;
+    size_t n = strlen(p->data);
+    int e = write(fd, p->data, n) == (ssize_t)n ? 0 : errno ? errno : EIO;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (!e && rename(p->b, p->a) != 0)
+        e = errno;
+    if (e)
+        unlink(p->b);
+    return e;
+}
+
+static int do_read_small(void *arg)
+{
+    struct path_args *p = arg;
+    int fd = open(p->a, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errno;
+    ssize_t n = read(fd, p->data, CSI_FS_SMALL);
+    int e = n < 0 ? errno : 0;
+    close(fd);
+    p->data[n > 0 ? n : 0] = 0;
+    return e;
+}
+
 static int run_path(int (*fn)(void *), const char *a, const char *b, unsigned mode, int64_t deadline_ns)
 {
     struct path_args p;
@@ -169,3 +201,24 @@ int csi_fs_mkdir(const char *path, unsigned mode, int64_t deadline_ns) { return 
 int csi_fs_rename(const char *from, const char *to, int64_t deadline_ns) { return run_path(do_rename, from, to, 0, deadline_ns); }
 int csi_fs_is_dir(const char *path, int64_t deadline_ns) { return run_path(do_is_dir, path, NULL, 0, deadline_ns); }
 int csi_fs_remove_tree(const char *path, int64_t deadline_ns) { return run_path(do_remove_tree, path, NULL, 0, deadline_ns); }
+
+int csi_fs_write_small(const char *path, const char *text, int64_t deadline_ns)
+{
+    struct path_args p;
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp || !fill(&p, path, tmp) ||
+        snprintf(p.data, sizeof p.data, "%s", text) >= (int)sizeof p.data)
+        return ENAMETOOLONG;
+    return csi_fsop_run(do_write_small, &p, sizeof p, deadline_ns);
+}
+
+int csi_fs_read_small(const char *path, char *out, size_t outlen, int64_t deadline_ns)
+{
+    struct path_args p;
+    if (!fill(&p, path, NULL))
+        return ENAMETOOLONG;
+    int e = csi_fsop_run(do_read_small, &p, sizeof p, deadline_ns);
+    if (!e)
+        snprintf(out, outlen, "%s", p.data);
+    return e;
+}

@@ -15,8 +15,9 @@
 
 /* Runs fn(arg) and returns its result (0 or an errno value), or ETIMEDOUT
  * when deadline_ns (monotonic; CSI_NO_DEADLINE for none) comes first.
- * arg is copied (arg_size bytes) so fn may outlive the caller's frame. */
-int csi_fsop_run(int (*fn)(void *arg), const void *arg, size_t arg_size, int64_t deadline_ns);
+ * fn works on a copy of arg (arg_size bytes), so it may outlive the caller's
+ * frame; when it finishes in time the copy is written back to arg. */
+int csi_fsop_run(int (*fn)(void *arg), void *arg, size_t arg_size, int64_t deadline_ns);
 
 /* Threads still blocked in a call whose caller gave up. */
 int csi_fsop_stuck(void);
@@ -26,5 +27,10 @@ int csi_fs_mkdir(const char *path, unsigned mode, int64_t deadline_ns);       /*
 int csi_fs_rename(const char *from, const char *to, int64_t deadline_ns);     /* fails if `to` exists */
 int csi_fs_is_dir(const char *path, int64_t deadline_ns);                      /* 0, ENOENT or ENOTDIR */
 int csi_fs_remove_tree(const char *path, int64_t deadline_ns);                 /* 0 if already gone */
+/* Small files (at most CSI_FS_SMALL bytes): written whole through a temporary
+ * file and a rename, so a reader never sees half of one. */
+#define CSI_FS_SMALL 256
+int csi_fs_write_small(const char *path, const char *text, int64_t deadline_ns);
+int csi_fs_read_small(const char *path, char *out, size_t outlen, int64_t deadline_ns); /* ENOENT if absent */
 
 #endif
