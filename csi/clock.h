@@ -2,6 +2,7 @@
 #ifndef CSI_CLOCK_H
 #define CSI_CLOCK_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -14,6 +15,16 @@ static inline int64_t csi_now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * CSI_NS_PER_S + ts.tv_nsec;
+}
+
+/* A condition variable whose timed waits take csi_now_ns() deadlines. */
+static inline void csi_cond_init_monotonic(pthread_cond_t *cv)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(cv, &ca);
+    pthread_condattr_destroy(&ca);
 }
 
 #endif

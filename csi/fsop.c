@@ -62,11 +62,7 @@ int csi_fsop_run(int (*fn)(void *arg), void *arg, size_t arg_size, int64_t deadl
     memcpy(j->arg, arg, arg_size);
     j->fn = fn;
     pthread_mutex_init(&j->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&j->done_cv, &ca);
-    pthread_condattr_destroy(&ca);
+    csi_cond_init_monotonic(&j->done_cv);
     pthread_t t;
     pthread_attr_t attr;
     pthread_attr_init(&attr);

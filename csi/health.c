@@ -69,11 +69,7 @@ struct csi_health *csi_health_start(struct tp_client *c, atomic_bool *ok, int64_
         abort();
     *h = (struct csi_health){.client = c, .ok = ok, .interval_ns = interval_ns, .threshold_ns = threshold_ns};
     pthread_mutex_init(&h->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&h->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    csi_cond_init_monotonic(&h->wake);
     if (pthread_create(&h->thread, NULL, run, h) != 0)
         abort();
     return h;

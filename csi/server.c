@@ -493,11 +493,7 @@ struct csi_server *csi_server_new(const struct csi_server_config *cfg, const str
     s->cfg = *cfg;
     s->ep.lock_fd = s->debug_ep.lock_fd = -1;
     pthread_mutex_init(&s->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->changed, &ca);
-    pthread_condattr_destroy(&ca);
+    csi_cond_init_monotonic(&s->changed);
     s->shutdown_tag.kind = TAG_SHUTDOWN;
     if (!(s->router = csi_router_new(services, n_services, msg, msglen)) ||
         csi_endpoint_parse(cfg->endpoint, &s->ep, msg, msglen) != CSI_OK)
