@@ -1,7 +1,7 @@
 # tensorpool-csi - build, test and demo.
 #   make          build build/tensorpool-csi and build/tp-emulator (release)
 #   make check    install what is missing, build, run every test suite
-#   make demo     install what is missing, build, show the driver answering CSI calls
+#   make demo     install what is missing, build, walk volumes through the CSI calls built so far
 #   make bench    gRPC latency/throughput benchmark (see BENCHMARKS.md)
 #   make sanity   run csi-sanity from PATH against the driver, when installed
 

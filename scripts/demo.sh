@@ -1,58 +1,86 @@
 #!/usr/bin/env bash
-# demo.sh - starts the TensorPool emulator and tensorpool-csi on a temporary
-# socket, then shows, through the driver's own command-line clients, the CSI
-# answers and the TensorPool API life cycle of a shared volume. Later issues
-# extend it to the full CSI volume life cycle (and S3 for object volumes).
+# demo.sh - starts the TensorPool emulator and tensorpool-csi (mode all) on a
+# temporary socket, then walks volumes through what is built so far, using
+# the driver's own command-line clients: the Identity answers, a shared
+# volume and an object bucket through the Controller's life cycle, and the
+# TensorPool API underneath. Later issues add staging and publishing into a
+# pod directory (Node) and S3 for object volumes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/build/tensorpool-csi"
 dir=$(mktemp -d /tmp/tpcsi-demo-XXXXXX)
 sock="unix://$dir/csi.sock"
 log="$dir/driver.log"
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null; rm -rf "$dir"' EXIT
 
-"$bin" --endpoint "$sock" --mode all --node-id demo-node --log-level debug >"$log" 2>&1 &
-pid=$!
-emu_pid=
-trap 'kill "$pid" $emu_pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-for _ in $(seq 1 100); do [[ -S "$dir/csi.sock" ]] && break; sleep 0.05; done
-
-step() { printf '\n\033[1m$ tensorpool-csi call %s\033[0m\n' "$*"; "$bin" call --endpoint "$sock" "$@" || true; }
-
-echo "tensorpool-csi $("$bin" --version | cut -d' ' -f2) serving on $sock (mode all)"
-step GetPluginInfo
-step GetPluginCapabilities
-step Probe
-step NodeGetInfo
-step ControllerGetCapabilities
-step CreateVolume '{"name": "pvc-demo", "capacity_range": {"required_bytes": 1073741824}, "secrets": {"apiKey": "tp-demo-secret"}}'
-
-printf '\n\033[1m--- the TensorPool API, against the local emulator ---\033[0m\n'
 "$root/build/tp-emulator" --api-key demo-key --port 0 --port-file "$dir/emu.port" --state "$dir/emu.json" \
   --host-root "$dir/host" --provisioning-delay-ms 800 --retry-after 0 2>"$dir/emu.log" &
-emu_pid=$!
+pids+=($!)
 for _ in $(seq 1 100); do [[ -s "$dir/emu.port" ]] && break; sleep 0.05; done
 export TENSORPOOL_ENGINE="http://127.0.0.1:$(cat "$dir/emu.port")" TENSORPOOL_KEY=demo-key
-tp() { printf '\n\033[1m$ tensorpool-csi tp %s\033[0m\n' "$*"; "$bin" tp "$@" || true; }
-tp volume-create datasets 50
-id=$("$bin" tp volume-find datasets | sed -n 's/.*"storage_id": "\([^"]*\)".*/\1/p')
-tp volume-create datasets 50
-echo "(the same name again: the existing volume, no second create)"
-tp volume-attach "$id" c-demo
-echo "host view after attach: $(ls -d "$dir/host/mnt/$id")"
-tp volume-list
-tp volume-edit "$id" size=100
-tp volume-detach "$id" c-demo
-tp volume-destroy "$id"
-tp volume-info "$id"
-kill -TERM "$emu_pid"
-wait "$emu_pid" || true
-emu_pid=
+
+"$bin" --endpoint "$sock" --mode all --node-id c-demo/node-1 --host-root "$dir/host" --log-level debug >"$log" 2>&1 &
+pid=$!
+pids+=($pid)
+for _ in $(seq 1 100); do [[ -S "$dir/csi.sock" ]] && break; sleep 0.05; done
+
+bold() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+call() { bold "\$ tensorpool-csi call $*"; "$bin" call --endpoint "$sock" "$@" || true; }
+field() { sed -n "s/.*\"$1\": \"\\([^\"]*\\)\".*/\\1/p" | head -1; }
+
+echo "tensorpool-csi $("$bin" --version | cut -d' ' -f2) on $sock (mode all), TensorPool emulator at $TENSORPOOL_ENGINE"
+bold "--- Identity ---"
+call GetPluginInfo
+call GetPluginCapabilities
+call Probe
+call ControllerGetCapabilities
+call NodeGetInfo
+
+CAP='{"mount": {}, "access_mode": {"mode": "MULTI_NODE_MULTI_WRITER"}}'
+bold "--- a shared volume: a new TensorPool volume (mode=volume), 10 GB ---"
+req="{\"name\": \"pvc-datasets\", \"capacity_range\": {\"required_bytes\": 10000000000},
+      \"volume_capabilities\": [$CAP], \"parameters\": {\"type\": \"shared\", \"mode\": \"volume\", \"onDelete\": \"delete\"},
+      \"secrets\": {\"apiKey\": \"demo-key\"}}"
+call CreateVolume "$req"
+vid=$("$bin" call --endpoint "$sock" CreateVolume "$req" | field volume_id)
+echo "(the same CreateVolume again returned $vid: no second TensorPool volume)"
+call ControllerPublishVolume "{\"volume_id\": \"$vid\", \"node_id\": \"c-demo/node-1\", \"volume_capability\": $CAP}"
+storage=${vid#shared/}; storage=${storage%%;*}
+echo "host view after the attach: $(ls -d "$dir/host/mnt/$storage")"
+call ValidateVolumeCapabilities "{\"volume_id\": \"$vid\", \"volume_capabilities\": [$CAP]}"
+call ControllerExpandVolume "{\"volume_id\": \"$vid\", \"capacity_range\": {\"required_bytes\": 20000000000}}"
+call ListVolumes '{"max_entries": 10}'
+
+bold "--- a directory volume inside it (mode=subdir) ---"
+sub="{\"name\": \"pvc-checkpoints\", \"volume_capabilities\": [$CAP],
+      \"parameters\": {\"storageId\": \"$storage\", \"onDelete\": \"archive\"}}"
+call CreateVolume "$sub"
+echo "inside the TensorPool volume: $(ls "$dir/host/mnt/$storage" | tr '\n' ' ')"
+subvid=$("$bin" call --endpoint "$sock" CreateVolume "$sub" | field volume_id)
+call DeleteVolume "{\"volume_id\": \"$subvid\"}"
+echo "after DeleteVolume (onDelete=archive): $(ls "$dir/host/mnt/$storage" | tr '\n' ' ')"
+
+bold "--- an object volume: a bucket (mode=bucket) ---"
+"$bin" tp object-enable >/dev/null
+breq="{\"name\": \"pvc-Models_2026\", \"volume_capabilities\": [$CAP], \"parameters\": {\"type\": \"object\", \"onDelete\": \"delete\"}}"
+call CreateVolume "$breq"
+bvid=$("$bin" call --endpoint "$sock" CreateVolume "$breq" | field volume_id)
+bold "\$ tensorpool-csi tp bucket-list"; "$bin" tp bucket-list
+call DeleteVolume "{\"volume_id\": \"$bvid\"}"
+
+bold "--- and back: unpublish (no detach by default), delete ---"
+call ControllerUnpublishVolume "{\"volume_id\": \"$vid\", \"node_id\": \"c-demo/node-1\"}"
+bold "\$ tensorpool-csi tp volume-detach $storage c-demo   # detaching is the operator's call: it restarts the cluster's nodes"
+"$bin" tp volume-detach "$storage" c-demo
+call DeleteVolume "{\"volume_id\": \"$vid\"}"
+bold "\$ tensorpool-csi tp volume-list"; "$bin" tp volume-list
 
 kill -TERM "$pid"
 wait "$pid" && rc=0 || rc=$?
-printf '\n\033[1mdriver log (debug level; note the secrets field is stripped):\033[0m\n'
-grep -v ' grpc: ' "$log"
-if grep -q 'tp-demo-secret' "$log"; then echo "demo: a secret reached the log"; exit 1; fi
+bold "driver log (debug level; secrets are stripped):"
+grep -v ' grpc: ' "$log" | grep -E ' rpc: (method=|/csi.v1.Controller/CreateVolume request)| main: ' | head -40
+if grep -q 'demo-key' "$log"; then echo "demo: a secret reached the log"; exit 1; fi
 echo
 echo "driver exited $rc after SIGTERM"
 exit "$rc"
