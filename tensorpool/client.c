@@ -347,7 +347,8 @@ static struct attempt one_attempt(struct tp_client *c, const struct tp_opts *o, 
         timeout = (deadline - now_ns(c)) / 1000000 > 1 ? (deadline - now_ns(c)) / 1000000 : 1;
     struct tp_http_request req = {.method = call->method, .url = url, .bearer = key, .body = body,
                                   .connect_timeout_ms = c->connect_timeout_ms < timeout ? c->connect_timeout_ms : timeout,
-                                  .timeout_ms = timeout, .may_resend = call->safe};
+                                  .timeout_ms = timeout, .may_resend = call->safe,
+                                  .stop = o ? o->stop : NULL, .stop_arg = o ? o->stop_arg : NULL};
     struct tp_http_response resp = {.retry_after_s = -1};
     int64_t t0 = now_ns(c);
     enum tp_http_result r = c->http->perform(c->http_ctx, &req, &resp, why, sizeof why);

@@ -115,6 +115,16 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    const struct tp_http_request *req = arg;
+    return req->stop(req->stop_arg) ? 1 : 0; /* non-zero aborts the transfer */
+}
+
 static struct curl_slist *headers_for(const struct tp_http_request *req)
 {
     char auth[1024];
@@ -152,6 +162,11 @@ static void configure(struct curl_ctx *c, CURL *h, const struct tp_http_request 
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, s);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+    if (req->stop) {
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)req);
+    }
     if (!req->may_resend) { /* only a fresh connection is never silently retried */
         curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
         curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);

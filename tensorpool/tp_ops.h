@@ -4,6 +4,7 @@
 #ifndef TP_OPS_H
 #define TP_OPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,10 @@ struct tp_http_request {
      * resends a request whose reused connection died before any answer,
      * which for a POST that was applied makes a second volume. */
     int may_resend;
+    /* Polled during the exchange (about once a second at least): when it
+     * returns true the exchange is abandoned as soon as possible. NULL: never. */
+    bool (*stop)(void *arg);
+    void *stop_arg;
 };
 
 struct tp_http_response {

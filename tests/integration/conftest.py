@@ -38,8 +38,10 @@ def sanitizer_env(extra=None):
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=86")
     env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
     env["LSAN_OPTIONS"] = "suppressions=%s" % (ROOT / "tests" / "lsan.supp")
-    for key in [k for k in env if k.startswith("CSI_")]:
+    for key in [k for k in env if k.startswith(("CSI_", "TENSORPOOL_"))]:
         del env[key]
+    # hermetic: a driver's background API checks hit a closed local port, never the internet
+    env["TENSORPOOL_ENGINE"] = "http://127.0.0.1:9"
     env.update(extra or {})
     return env
 

@@ -40,3 +40,13 @@ def test_node_mode_probe_ignores_the_api(start_driver):
                      "--unready-after", "0.5")
     time.sleep(1.2)
     assert ready(d)
+
+
+def test_shutdown_does_not_wait_for_a_hanging_api(start_emulator, start_driver):
+    emu = start_emulator("--hang-rate", "1", "--hang-ms", "20000")
+    d = start_driver("--mode", "controller", "--tensorpool-engine", emu.url, "--unready-after", "4",
+                     env={"TENSORPOOL_KEY": KEY})
+    time.sleep(1.0)  # a health check is now stuck in a 20 s answer
+    t0 = time.monotonic()
+    assert d.stop() == 0
+    assert time.monotonic() - t0 < 4, "the in-flight API call must be abandoned at shutdown"
