@@ -5,8 +5,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 if ! command -v csi-sanity >/dev/null; then
-  echo "sanity: csi-sanity is not on PATH; skipped (build it from github.com/kubernetes-csi/csi-test v5.4)"
-  exit 0
+  echo "sanity: csi-sanity is not on PATH. Build it from github.com/kubernetes-csi/csi-test (v5.4:"
+  echo "        go install github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity@v5.4.0) and run make sanity again."
+  exit 1
 fi
 dir=$(mktemp -d /tmp/tpcsi-sanity-XXXXXX)
 "$root/build/tensorpool-csi" --endpoint "unix://$dir/csi.sock" --mode all --node-id sanity-node &
