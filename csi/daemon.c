@@ -105,6 +105,43 @@ static int serve(const struct csi_options *o, struct csi_driver *d, struct csi_s
     return 0;
 }
 
+/* TensorPool instances are named after their cluster: "c-abc" (one node),
+ * "c-abc-0", "c-abc-1", ... and "c-abc-jumphost" (multi-node). */
+static bool cluster_from_host(const char *host, char *out, size_t len)
+{
+    if (strncmp(host, "c-", 2) != 0 || strlen(host) >= len)
+        return false;
+    snprintf(out, len, "%s", host);
+    char *dash = strrchr(out + 2, '-');
+    if (dash && (strcmp(dash, "-jumphost") == 0 || (dash[1] && strspn(dash + 1, "0123456789") == strlen(dash + 1))))
+        *dash = 0;
+    return true;
+}
+
+/* NodeGetInfo's id: "<cluster>/<node name>", which ControllerPublishVolume
+ * reads the cluster back from; just the node name when no cluster is known
+ * (shared volumes then cannot be attached to it, and say so). */
+static bool node_id_of(const struct csi_options *o, const char *host, char *out, size_t len, char *msg, size_t msglen)
+{
+    const char *name = o->node_id ? o->node_id : host;
+    char cluster[80] = "";
+    if (!*name) {
+        snprintf(msg, msglen, "no host name for the node id; set --node-id");
+        return false;
+    }
+    if (o->cluster_id)
+        snprintf(cluster, sizeof cluster, "%s", o->cluster_id);
+    else if (!strchr(name, '/'))
+        cluster_from_host(host, cluster, sizeof cluster);
+    int n = *cluster ? snprintf(out, len, "%s/%s", cluster, name) : snprintf(out, len, "%s", name);
+    if (n < 0 || (size_t)n >= len || csi_check_id(out, "node id", msg, msglen) != CSI_OK) {
+        if (n >= 0 && (size_t)n >= len)
+            snprintf(msg, msglen, "node id is longer than %d bytes", CSI_MAX_ID_LEN);
+        return false;
+    }
+    return true;
+}
+
 static void tensorpool_debug(void *arg, const char *line)
 {
     (void)arg;
@@ -139,13 +176,14 @@ int csi_main(int argc, char **argv, struct csi_service *const *extra, size_t n_e
         printf("tensorpool-csi %s\n", CSI_VERSION);
         return 0;
     }
-    char host[256] = "";
-    if (!o.node_id && gethostname(host, sizeof host - 1) == 0)
-        o.node_id = host;
-    if ((o.mode & CSI_MODE_NODE) && (!o.node_id || csi_check_id(o.node_id, "node id", msg, sizeof msg) != CSI_OK)) {
-        fprintf(stderr, "tensorpool-csi: %s; set --node-id\n", o.node_id ? msg : "no host name for the node id");
+    char host[256] = "", node_id[CSI_MAX_ID_LEN + 1];
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = 0;
+    if ((o.mode & CSI_MODE_NODE) && !node_id_of(&o, host, node_id, sizeof node_id, msg, sizeof msg)) {
+        fprintf(stderr, "tensorpool-csi: %s\n", msg);
         return 2;
     }
+    o.node_id = node_id;
     struct csi_driver d = {.name = o.driver_name, .version = CSI_VERSION, .mode = o.mode,
                            .node_id = o.mode & CSI_MODE_NODE ? o.node_id : NULL, .host_root = o.host_root,
                            .api_ok = true};

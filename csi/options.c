@@ -69,6 +69,16 @@ static bool set_node_id(struct csi_options *o, const char *v, char *msg, size_t 
     return true;
 }
 
+static bool set_cluster_id(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    if (strncmp(v, "c-", 2) != 0 || strlen(v) > 64 || strchr(v, '/')) {
+        snprintf(msg, msglen, "--cluster-id must be a TensorPool cluster id (c-...)");
+        return false;
+    }
+    o->cluster_id = v;
+    return true;
+}
+
 static bool set_driver_name(struct csi_options *o, const char *v, char *msg, size_t msglen)
 {
     if (!csi_driver_name_valid(v)) {
@@ -185,7 +195,8 @@ static bool set_unready_after(struct csi_options *o, const char *v, char *msg, s
 static const struct opt opts[] = {
     {"endpoint", 'e', "CSI_ENDPOINT", "URI", "CSI socket: unix:///path (default " CSI_DEFAULT_ENDPOINT ")", set_endpoint},
     {"mode", 'm', "CSI_MODE", "MODE", "controller, node or all (default all)", set_mode},
-    {"node-id", 'n', "CSI_NODE_ID", "ID", "this node's id (default: the host name)", set_node_id},
+    {"node-id", 'n', "CSI_NODE_ID", "NAME", "this node's name (default: the host name)", set_node_id},
+    {"cluster-id", 0, "TENSORPOOL_CLUSTER_ID", "ID", "this node's TensorPool cluster (default: from the host name)", set_cluster_id},
     {"driver-name", 0, "CSI_DRIVER_NAME", "NAME", "plugin name (default " CSI_DEFAULT_DRIVER_NAME ")", set_driver_name},
     {"log-level", 'l', "CSI_LOG_LEVEL", "LEVEL", "error, warn, info or debug (default info)", set_log_level},
     {"grace-period", 0, "CSI_GRACE_PERIOD", "SECONDS", "on SIGTERM, time calls get to finish (default 20)", set_grace},

@@ -21,7 +21,8 @@ struct csi_options {
     const char *endpoint;
     const char *debug_endpoint; /* NULL: none */
     unsigned mode;              /* enum csi_mode */
-    const char *node_id;        /* NULL: the host name */
+    const char *node_id;        /* node name; NULL: the host name */
+    const char *cluster_id;     /* TensorPool cluster; NULL: derived from the host name */
     const char *driver_name;
     enum csi_log_level log_level;
     int64_t grace_ms;
