@@ -37,6 +37,9 @@ enum csi_err ctl_fs_fail(struct csi_ctx *ctx, int e, const char *fmt, ...)
     if (e == ETIMEDOUT)
         return csi_ctx_fail(ctx, csi_ctx_deadline_left_ms(ctx) == 0 ? CSI_E_TIMEOUT : CSI_E_UNAVAILABLE,
                             "%s: the mount does not answer", what);
+    if (e == EXDEV) /* csi_fs_inside's verdict */
+        return csi_ctx_fail(ctx, CSI_E_PRECONDITION, "%s: a symlink leads outside the TensorPool volume; not "
+                                                     "following it", what);
     return csi_ctx_fail(ctx, csi_err_from_errno(e), "%s: %s", what, strerror(e));
 }
 

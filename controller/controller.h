@@ -29,7 +29,8 @@ enum csi_err ctl_tp_fail(struct csi_ctx *ctx, const struct tp_error *err, const 
 
 /* A failed filesystem call under the host root (an errno value e) as the
  * call's error, with "<what>: <reason>": ETIMEDOUT is the caller's deadline
- * (DEADLINE_EXCEEDED) or a mount that does not answer (UNAVAILABLE). */
+ * (DEADLINE_EXCEEDED) or a mount that does not answer (UNAVAILABLE); EXDEV
+ * a symlink out of the volume (FAILED_PRECONDITION). */
 enum csi_err ctl_fs_fail(struct csi_ctx *ctx, int e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The recorded capacity of subdir volume <path> in the TensorPool volume

@@ -35,8 +35,9 @@ static enum csi_err check_name(struct csi_ctx *ctx, const char *name)
     if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(name))
         return csi_ctx_fail(ctx, CSI_E_INVALID, "name may only hold the characters A-Z a-z 0-9 . _ - "
                                                 "(it is used as a directory name and an S3 key)");
-    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return csi_ctx_fail(ctx, CSI_E_INVALID, "name may not be \".\" or \"..\"");
+    /* the driver's own names inside a TensorPool volume: its size records and archives */
+    if (name[0] == '.' || strncmp(name, "archived-", 9) == 0)
+        return csi_ctx_fail(ctx, CSI_E_INVALID, "name may not start with \".\" or \"archived-\"");
     return CSI_OK;
 }
 
@@ -122,7 +123,7 @@ static enum csi_err create_shared_volume(struct csi_ctx *ctx, const CreateReq *r
         return err;
     struct tp_opts o = ctl_tp_opts(ctx, (void *const *)r->secrets, r->n_secrets);
     struct tp_volume vol;
-    struct tp_error te;
+    struct tp_error te = {0};
     if (tp_volume_create(d->tp, &o, r->name, size_gb, p->deletion_protection, &vol, &te) != TP_OK)
         return ctl_tp_fail(ctx, &te, "creating the TensorPool volume");
     /* The volume may predate this call (a retry, or someone else's): its size must fit the range. */
@@ -253,7 +254,7 @@ static enum csi_err create_bucket(struct csi_ctx *ctx, const CreateReq *r, struc
     if (!bucket_of(r->name, false, bucket) && !bucket_of(r->name, true, bucket))
         return csi_ctx_fail(ctx, CSI_E_INVALID, "name cannot be made into an S3 bucket name");
     struct tp_opts o = ctl_tp_opts(ctx, (void *const *)r->secrets, r->n_secrets);
-    struct tp_error te;
+    struct tp_error te = {0};
     enum tp_err e = tp_bucket_create(d->tp, &o, bucket, &te);
     if (e != TP_OK && e != TP_E_CONFLICT) /* CONFLICT: it exists, from an earlier try */
         return bucket_fail(ctx, &te, "creating the bucket");
@@ -270,7 +271,7 @@ static enum csi_err create_prefix(struct csi_ctx *ctx, const CreateReq *r, const
 {
     struct csi_driver *d = csi_ctx_data(ctx);
     struct tp_opts o = ctl_tp_opts(ctx, (void *const *)r->secrets, r->n_secrets);
-    struct tp_error te;
+    struct tp_error te = {0};
     char **names = NULL;
     size_t n = 0;
     if (tp_bucket_list(d->tp, &o, &names, &n, &te) != TP_OK)

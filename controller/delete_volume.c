@@ -22,7 +22,7 @@ static enum csi_err delete_shared_volume(struct csi_ctx *ctx, const DeleteReq *r
 {
     struct csi_driver *d = csi_ctx_data(ctx);
     struct tp_opts o = ctl_tp_opts(ctx, (void *const *)r->secrets, r->n_secrets);
-    struct tp_error te;
+    struct tp_error te = {0};
     switch (tp_volume_destroy(d->tp, &o, v->name, &te)) {
     case TP_OK:
     case TP_E_NOT_FOUND: return CSI_OK;
@@ -40,7 +40,7 @@ static enum csi_err storage_missing(struct csi_ctx *ctx, const DeleteReq *r, con
     struct csi_driver *d = csi_ctx_data(ctx);
     struct tp_opts o = ctl_tp_opts(ctx, (void *const *)r->secrets, r->n_secrets);
     struct tp_volume vol;
-    struct tp_error te;
+    struct tp_error te = {0};
     enum tp_err e = tp_volume_info(d->tp, &o, v->name, &vol, &te);
     if (e == TP_E_NOT_FOUND)
         return CSI_OK;
@@ -82,6 +82,14 @@ static enum csi_err delete_subdir(struct csi_ctx *ctx, const DeleteReq *r, const
     if (err)
         return err;
     snprintf(path, sizeof path, "%s/%s", dir, v->path);
+    e = csi_fs_inside(dir, path, csi_ctx_deadline_ns(ctx));
+    if (e == EXDEV)
+        return csi_ctx_fail(ctx, CSI_E_PRECONDITION, "%s in TensorPool volume %s leads outside the volume (a symlink); "
+                                                     "not touching it", v->path, v->name);
+    if (e == ENOENT)
+        return CSI_OK; /* its parent is gone, so it is too */
+    if (e)
+        return fs_fail(ctx, e, v, "checking");
     if (v->on_delete == VID_ARCHIVE)
         e = archive(ctx, path, dir, v->path);
     else
@@ -95,7 +103,7 @@ static enum csi_err delete_bucket(struct csi_ctx *ctx, const DeleteReq *r, const
 {
     struct csi_driver *d = csi_ctx_data(ctx);
     struct tp_opts o = ctl_tp_opts(ctx, (void *const *)r->secrets, r->n_secrets);
-    struct tp_error te;
+    struct tp_error te = {0};
     switch (tp_bucket_delete(d->tp, &o, v->name, &te)) {
     case TP_OK:
     case TP_E_NOT_FOUND: return CSI_OK;

@@ -95,12 +95,14 @@ static enum csi_err options_of(const struct raw *r, struct ctl_params *p, char *
     if (r->on_delete) {
         if (strcmp(r->on_delete, "retain") == 0)
             p->on_delete = VID_RETAIN;
+        else if (p->kind == VID_OBJECT_PREFIX) /* deleting objects needs the S3 client (object storage issue) */
+            return bad(msg, msglen, "onDelete", "must be retain for mode=prefix (for now)");
         else if (strcmp(r->on_delete, "delete") == 0)
             p->on_delete = VID_DELETE;
-        else if (strcmp(r->on_delete, "archive") == 0 && p->kind != VID_SHARED_VOLUME && p->kind != VID_OBJECT_BUCKET)
+        else if (strcmp(r->on_delete, "archive") == 0 && p->kind == VID_SHARED_SUBDIR)
             p->on_delete = VID_ARCHIVE;
         else
-            return bad(msg, msglen, "onDelete", "must be retain, delete, or (for subdir and prefix) archive");
+            return bad(msg, msglen, "onDelete", "must be retain, delete, or (for mode=subdir) archive");
     }
     if (r->protection && (p->kind != VID_SHARED_VOLUME || !parse_bool(r->protection, &p->deletion_protection)))
         return bad(msg, msglen, "deletionProtection", "is true or false, for type=shared, mode=volume");

@@ -74,6 +74,8 @@ static enum csi_err attach(struct csi_ctx *ctx, const Req *r, const struct vid *
                                 err.message[0] ? err.message : "not found");
         return ctl_tp_fail(ctx, &err, "TensorPool volume attach");
     }
+    if (!attached)
+        ctl_published_attached_here(v->name, cluster);
     return CSI_OK;
 }
 

@@ -17,9 +17,17 @@ struct pub_rec {
     bool detaching;
 };
 
+/* (storage, cluster) pairs this process attached; see ctl_published_attached_here. */
+struct attach_rec {
+    char storage[CSI_MAX_ID_LEN + 1];
+    char cluster[CSI_MAX_ID_LEN + 1];
+};
+
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct pub_rec *recs;
 static size_t n_recs, cap_recs;
+static struct attach_rec *attaches;
+static size_t n_attaches, cap_attaches;
 
 static void copy_str(char *dst, const char *src)
 {
@@ -104,12 +112,45 @@ char **ctl_published_nodes(const char *volume_id, struct csi_arena *a, size_t *n
     return out;
 }
 
+static struct attach_rec *find_attach_locked(const char *storage, const char *cluster)
+{
+    for (size_t i = 0; i < n_attaches; i++)
+        if (!strcmp(attaches[i].storage, storage) && !strcmp(attaches[i].cluster, cluster))
+            return &attaches[i];
+    return NULL;
+}
+
+void ctl_published_attached_here(const char *storage, const char *cluster)
+{
+    pthread_mutex_lock(&mu);
+    if (!find_attach_locked(storage, cluster)) {
+        if (n_attaches == cap_attaches) {
+            cap_attaches = cap_attaches ? 2 * cap_attaches : 16;
+            attaches = realloc(attaches, cap_attaches * sizeof *attaches);
+            if (!attaches)
+                abort();
+        }
+        copy_str(attaches[n_attaches].storage, storage);
+        copy_str(attaches[n_attaches++].cluster, cluster);
+    }
+    pthread_mutex_unlock(&mu);
+}
+
+void ctl_published_forget_attach(const char *storage, const char *cluster)
+{
+    pthread_mutex_lock(&mu);
+    struct attach_rec *a = find_attach_locked(storage, cluster);
+    if (a)
+        *a = attaches[--n_attaches];
+    pthread_mutex_unlock(&mu);
+}
+
 enum ctl_pub_detach ctl_published_claim_detach(const char *volume_id, const char *node_id)
 {
     enum ctl_pub_detach rc;
     pthread_mutex_lock(&mu);
     struct pub_rec *r = find_locked(volume_id, node_id);
-    if (!r)
+    if (!r || (*r->storage && !find_attach_locked(r->storage, r->cluster)))
         rc = CTL_DETACH_UNKNOWN;
     else if (!*r->storage || other_user_locked(r, false))
         rc = CTL_DETACH_IN_USE;

@@ -33,9 +33,16 @@ void ctl_published_remove(const char *volume_id, const char *node_id);
 /* The nodes volume_id is recorded on, copied into a (NULL-terminated). */
 char **ctl_published_nodes(const char *volume_id, struct csi_arena *a, size_t *n);
 
+/* This process attached storage to cluster itself (it saw it detached), so
+ * every publication of it since is in the table. Only then may an
+ * unpublish detach: after a restart, nodes that published before are
+ * unknown. ctl_published_forget_attach after a successful detach. */
+void ctl_published_attached_here(const char *storage, const char *cluster);
+void ctl_published_forget_attach(const char *storage, const char *cluster);
+
 enum ctl_pub_detach {
     CTL_DETACH_CLAIMED, /* the caller must detach, then call ctl_published_remove */
-    CTL_DETACH_UNKNOWN, /* no record of volume_id on node_id: do not detach */
+    CTL_DETACH_UNKNOWN, /* no record of volume_id on node_id, or the attach predates this process: do not detach */
     CTL_DETACH_IN_USE,  /* another publication needs storage on that cluster */
 };
 

@@ -11,9 +11,9 @@
 #include "controller/controller.h"
 #include "csi/fsop.h"
 
-#define RECORD_DIR ".tensorpool-csi"
+#define RECORD_DIR VID_RESERVED_DIR
 
-/* <voldir>/.tensorpool-csi/<path with '/' as '%'> ('%' cannot be in a path we accept). */
+/* <voldir>/.tensorpool-csi/<path with '/' as '%'> (vid_path_valid refuses '%'). */
 static bool record_path(const char *voldir, const char *path, char *out, size_t len)
 {
     int n = snprintf(out, len, "%s/" RECORD_DIR "/%s", voldir, path);
@@ -25,12 +25,21 @@ static bool record_path(const char *voldir, const char *path, char *out, size_t 
     return true;
 }
 
+/* The record's file, checked to be inside the volume (".tensorpool-csi"
+ * could be a planted symlink). 0, ENOENT (no record directory), EXDEV. */
+static int locate(const char *voldir, const char *path, char *file, size_t len, int64_t deadline_ns)
+{
+    if (!record_path(voldir, path, file, len))
+        return ENAMETOOLONG;
+    return csi_fs_inside(voldir, file, deadline_ns);
+}
+
 int ctl_record_get(const char *voldir, const char *path, int64_t *capacity, int64_t deadline_ns)
 {
     char file[CSI_MAX_PATH_LEN], text[CSI_FS_SMALL + 1];
-    if (!record_path(voldir, path, file, sizeof file))
-        return ENAMETOOLONG;
-    int e = csi_fs_read_small(file, text, sizeof text, deadline_ns);
+    int e = locate(voldir, path, file, sizeof file, deadline_ns);
+    if (!e)
+        e = csi_fs_read_small(file, text, sizeof text, deadline_ns);
     if (e)
         return e;
     char *end;
@@ -48,8 +57,8 @@ int ctl_record_set(const char *voldir, const char *path, int64_t capacity, int64
     int e = csi_fs_mkdir(dir, 0755, deadline_ns);
     if (e && e != EEXIST)
         return e;
-    if (!record_path(voldir, path, file, sizeof file))
-        return ENAMETOOLONG;
+    if ((e = locate(voldir, path, file, sizeof file, deadline_ns)))
+        return e;
     snprintf(text, sizeof text, "%" PRId64 "\n", capacity);
     return csi_fs_write_small(file, text, deadline_ns);
 }
@@ -57,7 +66,8 @@ int ctl_record_set(const char *voldir, const char *path, int64_t capacity, int64
 int ctl_record_remove(const char *voldir, const char *path, int64_t deadline_ns)
 {
     char file[CSI_MAX_PATH_LEN];
-    if (!record_path(voldir, path, file, sizeof file))
-        return ENAMETOOLONG;
-    return csi_fs_remove_tree(file, deadline_ns);
+    int e = locate(voldir, path, file, sizeof file, deadline_ns);
+    if (e == ENOENT)
+        return 0;
+    return e ? e : csi_fs_remove_tree(file, deadline_ns);
 }

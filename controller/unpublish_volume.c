@@ -39,9 +39,10 @@ static enum csi_err unpublish_node(struct csi_ctx *ctx, const Req *r, const stru
     case CTL_DETACH_UNKNOWN:
         /* After a controller restart the table is empty: other nodes of the
          * cluster may still use the volume, and a wrong detach breaks them. */
-        LOG_WARN("not detaching %s from cluster %s: no record of its publication on node %s (controller restarted?); "
-                 "detach it by hand once no node of the cluster uses it",
-                 v->name, cluster, node_id);
+        LOG_WARN("not detaching %s from cluster %s: no record that this controller attached it (restarted?), so "
+                 "other users may be unknown; detach it by hand once no node of the cluster uses it",
+                 v->name, cluster);
+        ctl_published_remove(r->volume_id, node_id);
         return CSI_OK;
     case CTL_DETACH_IN_USE:
         LOG_INFO("not detaching %s from cluster %s: still published to another node or as another volume", v->name,
@@ -52,10 +53,12 @@ static enum csi_err unpublish_node(struct csi_ctx *ctx, const Req *r, const stru
         break;
     }
     enum csi_err rc = detach(ctx, r, v->name, cluster);
-    if (rc)
+    if (rc) {
         ctl_published_unclaim(r->volume_id, node_id);
-    else
+    } else {
         ctl_published_remove(r->volume_id, node_id);
+        ctl_published_forget_attach(v->name, cluster);
+    }
     return rc;
 }
 

@@ -31,9 +31,8 @@ static enum csi_err check_subdir(struct csi_ctx *ctx, const struct vid *v)
     char root[CSI_MAX_PATH_LEN], dir[CSI_MAX_PATH_LEN];
     int64_t deadline = csi_ctx_deadline_ns(ctx);
     int e = csi_hostpath_find(d->host_root, v->name, root, sizeof root, deadline);
-    if (e == ENOENT)
-        return csi_ctx_fail(ctx, CSI_E_NOT_FOUND, "TensorPool volume %s is not attached where the controller runs, "
-                                                  "so directory %s cannot be checked", v->name, v->path);
+    if (e == ENOENT) /* not attached where the controller runs: TensorPool's word that it exists must do */
+        return CSI_OK;
     if (!e && snprintf(dir, sizeof dir, "%s/%s", root, v->path) >= (int)sizeof dir)
         e = ENAMETOOLONG;
     if (!e)
@@ -75,6 +74,22 @@ static Confirmed *confirm(struct csi_ctx *ctx, const Req *r)
     return c;
 }
 
+/* Confirming echoes the parameters: only ones this driver would accept,
+ * describing this kind of volume. NULL if they are fine. */
+static const char *params_problem(const Req *r, const struct vid *v, char *why, size_t len)
+{
+    struct ctl_params p;
+    /* every map<string,string> entry of csi.proto has the same layout */
+    if (ctl_params_parse((Csi__V1__CreateVolumeRequest__ParametersEntry *const *)(void *)r->parameters,
+                         r->n_parameters, &p, why, len) != CSI_OK)
+        return why;
+    if (p.kind != v->kind) {
+        snprintf(why, len, "the parameters describe another kind of volume");
+        return why;
+    }
+    return NULL;
+}
+
 CTL_HANDLER(ctl_validate_capabilities)
 {
     const Req *r = (const Req *)req;
@@ -97,6 +112,9 @@ CTL_HANDLER(ctl_validate_capabilities)
     const char *problem = NULL;
     for (size_t i = 0; i < r->n_volume_capabilities && !problem; i++)
         problem = ctl_capability_problem(r->volume_capabilities[i]);
+    char why[200];
+    if (!problem && r->n_parameters)
+        problem = params_problem(r, &v, why, sizeof why);
     if (problem)
         out->message = csi_arena_printf(csi_ctx_arena(ctx), "not confirmed: %s", problem);
     else

@@ -52,13 +52,13 @@ bool vid_path_valid(const char *path)
     if (n == 0 || n >= VID_PATH_MAX || path[0] == '/' || path[n - 1] == '/' || strstr(path, "//"))
         return false;
     for (const char *p = path; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == ';' || *p == '\\')
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == ';' || *p == '\\' || *p == '%')
             return false;
     char copy[VID_PATH_MAX];
     snprintf(copy, sizeof copy, "%s", path);
     char *save = NULL;
     for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save))
-        if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0)
+        if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0 || strcmp(c, VID_RESERVED_DIR) == 0)
             return false;
     return csi_utf8_valid(path, n);
 }

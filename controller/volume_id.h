@@ -41,8 +41,11 @@ bool vid_parse(const char *id, struct vid *out);
  * valid (then out is unspecified). */
 bool vid_format(const struct vid *v, char *out, size_t outlen);
 
-/* A dir or prefix: relative, '/'-separated, no empty, "." or ".."
- * component, printable, no ';'. */
+/* The driver's own directory inside a TensorPool volume (subdir sizes). */
+#define VID_RESERVED_DIR ".tensorpool-csi"
+
+/* A dir or prefix: relative, '/'-separated, no empty, "." or ".." or
+ * VID_RESERVED_DIR component, printable, no ';' or '%'. */
 bool vid_path_valid(const char *path);
 
 /* An S3 bucket name: 3-63 of [a-z0-9.-], alphanumeric at both ends, no

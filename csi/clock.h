@@ -9,6 +9,8 @@
 #define CSI_NS_PER_MS 1000000LL
 #define CSI_NS_PER_S 1000000000LL
 #define CSI_NO_DEADLINE INT64_MAX
+/* The longest any CSI call may run, deadline or not (10 minutes). */
+#define CSI_MAX_CALL_NS (600 * CSI_NS_PER_S)
 
 static inline int64_t csi_now_ns(void)
 {

@@ -154,6 +154,24 @@ static int do_remove_tree(void *arg)
     return r == -1 ? errno : r; /* nftw's own failures come as -1 and errno */
 }
 
+static int do_inside(void *arg)
+{
+    struct path_args *p = arg; /* a: root, b: path */
+    char root[PATH_MAX], parent[PATH_MAX], resolved[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", p->b);
+    char *slash = strrchr(parent, '/');
+    if (!slash)
+        return EINVAL;
+    *slash = 0;
+    if (!realpath(p->a, root))
+        return errno;
+    if (!realpath(*parent ? parent : "/", resolved))
+        return errno;
+    size_t n = strlen(root);
+    bool below = strncmp(resolved, root, n) == 0 && (resolved[n] == 0 || resolved[n] == '/' || n == 1);
+    return below ? 0 : EXDEV;
+}
+
 static int do_write_small(void *arg)
 {
     struct path_args *p = arg; /* b: the temporary name */
@@ -197,6 +215,11 @@ int csi_fs_mkdir(const char *path, unsigned mode, int64_t deadline_ns) { return 
 int csi_fs_rename(const char *from, const char *to, int64_t deadline_ns) { return run_path(do_rename, from, to, 0, deadline_ns); }
 int csi_fs_is_dir(const char *path, int64_t deadline_ns) { return run_path(do_is_dir, path, NULL, 0, deadline_ns); }
 int csi_fs_remove_tree(const char *path, int64_t deadline_ns) { return run_path(do_remove_tree, path, NULL, 0, deadline_ns); }
+
+int csi_fs_inside(const char *root, const char *path, int64_t deadline_ns)
+{
+    return run_path(do_inside, root, path, 0, deadline_ns);
+}
 
 int csi_fs_write_small(const char *path, const char *text, int64_t deadline_ns)
 {

@@ -27,6 +27,13 @@ int csi_fs_mkdir(const char *path, unsigned mode, int64_t deadline_ns);       /*
 int csi_fs_rename(const char *from, const char *to, int64_t deadline_ns);     /* fails if `to` exists */
 int csi_fs_is_dir(const char *path, int64_t deadline_ns);                      /* 0, ENOENT or ENOTDIR */
 int csi_fs_remove_tree(const char *path, int64_t deadline_ns);                 /* 0 if already gone */
+/* Whether path's parent directory, links resolved, is root or below it:
+ * 0 if so, EXDEV if a link leads out, ENOENT if the parent is gone. Call
+ * before removing or renaming anything under a directory that others can
+ * write (a planted symlink must not turn "remove a/b" into "remove /x/b").
+ * The final component is not resolved: removing a link removes the link. */
+int csi_fs_inside(const char *root, const char *path, int64_t deadline_ns);
+
 /* Small files (at most CSI_FS_SMALL bytes): written whole through a temporary
  * file and a rename, so a reader never sees half of one. */
 #define CSI_FS_SMALL 256

@@ -206,14 +206,16 @@ static bool start_batch(struct call *c, const grpc_op *ops, size_t n, struct tag
     return false;
 }
 
+/* The call's deadline, capped at CSI_MAX_CALL_NS: every blocking step of a
+ * handler is bounded by it, so a call without one must still end. */
 static int64_t deadline_from(gpr_timespec dl)
 {
+    int64_t now = csi_now_ns(), cap = now + CSI_MAX_CALL_NS;
     if (gpr_time_cmp(dl, gpr_inf_future(dl.clock_type)) == 0)
-        return CSI_NO_DEADLINE;
+        return cap;
     gpr_timespec left = gpr_time_sub(dl, gpr_now(dl.clock_type));
-    int64_t now = csi_now_ns();
-    if (left.tv_sec >= (INT64_MAX - now) / CSI_NS_PER_S - 1) /* "grpc-timeout: 99999999H" is legal */
-        return CSI_NO_DEADLINE;
+    if (left.tv_sec >= CSI_MAX_CALL_NS / CSI_NS_PER_S) /* also keeps "grpc-timeout: 99999999H" from overflowing */
+        return cap;
     return now + left.tv_sec * CSI_NS_PER_S + left.tv_nsec;
 }
 

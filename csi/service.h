@@ -60,7 +60,8 @@ void *csi_ctx_new(struct csi_ctx *ctx, const ProtobufCMessageDescriptor *d);
 enum csi_err csi_ctx_fail(struct csi_ctx *ctx, enum csi_err err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Milliseconds until the call's deadline (0 once passed), or -1 if it has none. */
+/* Milliseconds until the call's deadline (0 once passed). A call without a
+ * deadline gets CSI_MAX_CALL_NS (csi/clock.h). */
 int64_t csi_ctx_deadline_left_ms(const struct csi_ctx *ctx);
 /* The deadline itself, on csi_now_ns()'s clock; CSI_NO_DEADLINE if none. */
 int64_t csi_ctx_deadline_ns(const struct csi_ctx *ctx);

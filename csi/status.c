@@ -61,7 +61,7 @@ enum csi_err csi_err_from_errno(int errnum)
         return CSI_E_INVALID;
     case ENOENT: case ENODEV: case ENXIO: return CSI_E_NOT_FOUND;
     case EEXIST: return CSI_E_EXISTS;
-    case ENOTEMPTY: case EBUSY: case EROFS: return CSI_E_PRECONDITION;
+    case ENOTEMPTY: case EBUSY: case EROFS: case EXDEV: return CSI_E_PRECONDITION;
     case EAGAIN: case EINTR: case ENOTCONN: case ESTALE: case EIO: case ECONNREFUSED:
     case ECONNRESET: case EHOSTUNREACH: case ENETUNREACH: case EPIPE:
         return CSI_E_UNAVAILABLE;

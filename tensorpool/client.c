@@ -423,6 +423,11 @@ enum tp_err tp_exchange(struct tp_client *c, const struct tp_opts *o, const stru
     memset(err, 0, sizeof *err);
     if (!current_key(c, o, key, sizeof key))
         return tp_fail(err, TP_E_UNAUTHORIZED, 0, "no TensorPool API key configured");
+    for (const char *p = key; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) { /* it goes into a header line */
+            explicit_bzero(key, sizeof key);
+            return tp_fail(err, TP_E_INVALID, 0, "the TensorPool API key contains control characters");
+        }
     char *body = call->body ? json_dumps(call->body, JSON_COMPACT) : NULL;
     enum tp_err rc = TP_E_INTERNAL;
     for (int attempt = 1; attempt <= c->max_attempts; attempt++) {

@@ -207,3 +207,13 @@ def test_expand(setup):
     got = ctl.ControllerExpandVolume(csi_pb2.ControllerExpandVolumeRequest(
         volume_id=v.volume_id, capacity_range=csi_pb2.CapacityRange(required_bytes=3 * GB)), timeout=60)
     assert got.capacity_bytes >= 3 * GB and not got.node_expansion_required
+
+
+def test_validate_does_not_confirm_foreign_parameters(setup):
+    v = setup.create()
+    got = setup.ctl.ValidateVolumeCapabilities(csi_pb2.ValidateVolumeCapabilitiesRequest(
+        volume_id=v.volume_id, volume_capabilities=[MOUNT], parameters={"bogus": "1"}), timeout=60)
+    assert not got.HasField("confirmed") and "bogus" in got.message
+    got = setup.ctl.ValidateVolumeCapabilities(csi_pb2.ValidateVolumeCapabilitiesRequest(
+        volume_id=v.volume_id, volume_capabilities=[MOUNT], parameters=setup.params), timeout=60)
+    assert got.HasField("confirmed")

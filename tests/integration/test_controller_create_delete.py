@@ -243,3 +243,38 @@ def test_volume_create_delete_under_faults(env):
         list(pool.map(lambda v: retried(delete, drv, v.volume_id), vols))
     emu.admin("PUT", "faults", {})
     assert emu.volumes() == {}
+
+
+def test_subdir_delete_never_leaves_the_volume(env, emu_dir):
+    """A writer of the TensorPool volume can plant symlinks; deleting a volume
+    must not follow them out (regression: review of the controller)."""
+    emu, drv = env
+    sid = attached_volume(emu, name="planted")
+    root = emu.host / "mnt" / sid
+    outside = emu_dir / "outside"
+    (outside / "victim").mkdir(parents=True)
+    (outside / "victim" / "precious.txt").write_text("keep me")
+    (root / "team").symlink_to(outside)  # team/victim now points out of the volume
+    code, msg = fails(delete, drv, "shared/%s/team/victim;d=delete" % sid)
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "outside the volume" in msg
+    code, _ = fails(delete, drv, "shared/%s/team/victim;d=archive" % sid)
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert (outside / "victim" / "precious.txt").read_text() == "keep me"
+    # a planted record directory is refused, not written through
+    elsewhere = emu_dir / "elsewhere"
+    elsewhere.mkdir()
+    (root / ".tensorpool-csi").symlink_to(elsewhere)
+    code, _ = fails(create, drv, "pvc-rec", {"storageId": sid}, required=GB)
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_subdir_names_of_the_driver_are_refused(env):
+    emu, drv = env
+    sid = attached_volume(emu, name="names")
+    for name in (".tensorpool-csi", ".hidden", "archived-pvc-a"):
+        code, _ = fails(create, drv, name, {"storageId": sid})
+        assert code == grpc.StatusCode.INVALID_ARGUMENT, name
+    for vid in ("shared/%s/.tensorpool-csi;d=delete" % sid, "shared/%s/a%%b" % sid):
+        delete(drv, vid)  # not a volume id of ours: OK, and nothing touched
+    assert (emu.host / "mnt" / sid).is_dir()

@@ -265,3 +265,18 @@ def test_expand_volume(emu, ctl):
         code, _ = code_of(ctl.ControllerExpandVolume, csi_pb2.ControllerExpandVolumeRequest(
             volume_id=vid, capacity_range=csi_pb2.CapacityRange(required_bytes=1)))
         assert code == grpc.StatusCode.NOT_FOUND, vid
+
+
+def test_no_surprise_detach_after_a_controller_restart(emu, drv, start_driver):
+    """n1 published (and attached) under the first controller; after a
+    restart n2 publishes and unpublishes with ;detach: n1 is unknown to the
+    new controller, so it must not detach (regression: controller review)."""
+    sid = new_volume(emu, name="shared-after-restart")
+    publish(drv.controller, "shared/%s/a;detach" % sid, "c-one/n1")
+    assert drv.stop() == 0
+    second = start_driver("--mode", "controller", "--tensorpool-engine", emu.url, "--host-root",
+                          str(emu.host_root), env={"TENSORPOOL_KEY": KEY})
+    publish(second.controller, "shared/%s/b;detach" % sid, "c-one/n2")
+    unpublish(second.controller, "shared/%s/b;detach" % sid, "c-one/n2")
+    assert routes(emu).get("POST /storage/detach", 0) == 0
+    assert attached(emu, sid)

@@ -11,6 +11,26 @@
 
 #include "controller/published.h"
 
+/* As if this process had attached every storage the tests use. */
+static void attached_here_all(void)
+{
+    ctl_published_attached_here("s-a", "c-1");
+    ctl_published_attached_here("s-a", "c-2");
+    ctl_published_attached_here("s-b", "c-1");
+}
+
+static void test_an_attach_that_predates_the_process_is_never_detached(void **state)
+{
+    (void)state;
+    ctl_published_forget_attach("s-z", "c-9");
+    assert_int_equal(ctl_published_add("shared/s-z", "c-9/n1", "s-z", "c-9"), CTL_PUB_ADDED);
+    assert_int_equal(ctl_published_claim_detach("shared/s-z", "c-9/n1"), CTL_DETACH_UNKNOWN);
+    ctl_published_attached_here("s-z", "c-9");
+    assert_int_equal(ctl_published_claim_detach("shared/s-z", "c-9/n1"), CTL_DETACH_CLAIMED);
+    ctl_published_remove("shared/s-z", "c-9/n1");
+    ctl_published_forget_attach("s-z", "c-9");
+}
+
 static void test_add_is_idempotent(void **state)
 {
     (void)state;
@@ -31,6 +51,7 @@ static void test_unknown_publication_is_never_detached(void **state)
 static void test_other_node_of_same_cluster_keeps_it_attached(void **state)
 {
     (void)state;
+    attached_here_all();
     ctl_published_add("shared/s-a", "c-1/n1", "s-a", "c-1");
     ctl_published_add("shared/s-a", "c-1/n2", "s-a", "c-1");
     ctl_published_add("shared/s-a", "c-2/n1", "s-a", "c-2");
@@ -46,6 +67,7 @@ static void test_other_node_of_same_cluster_keeps_it_attached(void **state)
 static void test_another_id_of_the_same_storage_keeps_it_attached(void **state)
 {
     (void)state;
+    attached_here_all();
     ctl_published_add("shared/s-a/x;detach", "c-1/n1", "s-a", "c-1");
     ctl_published_add("shared/s-a/y", "c-1/n1", "s-a", "c-1");
     assert_int_equal(ctl_published_claim_detach("shared/s-a/x;detach", "c-1/n1"), CTL_DETACH_IN_USE);
@@ -56,6 +78,7 @@ static void test_another_id_of_the_same_storage_keeps_it_attached(void **state)
 static void test_claimed_detach_blocks_new_publications_until_done(void **state)
 {
     (void)state;
+    attached_here_all();
     ctl_published_add("shared/s-a", "c-1/n1", "s-a", "c-1");
     assert_int_equal(ctl_published_claim_detach("shared/s-a", "c-1/n1"), CTL_DETACH_CLAIMED);
     assert_int_equal(ctl_published_add("shared/s-a/z", "c-1/n2", "s-a", "c-1"), CTL_PUB_DETACHING);
@@ -79,6 +102,7 @@ static void test_object_volumes_never_detach(void **state)
 static void test_nodes_lists_every_node_of_a_volume(void **state)
 {
     (void)state;
+    attached_here_all();
     char id[32];
     for (int i = 0; i < 40; i++) { /* past the first growth of the array */
         snprintf(id, sizeof id, "c-1/n%d", i);
@@ -102,6 +126,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_is_idempotent),
+        cmocka_unit_test(test_an_attach_that_predates_the_process_is_never_detached),
         cmocka_unit_test(test_unknown_publication_is_never_detached),
         cmocka_unit_test(test_other_node_of_same_cluster_keeps_it_attached),
         cmocka_unit_test(test_another_id_of_the_same_storage_keeps_it_attached),
