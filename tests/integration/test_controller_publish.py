@@ -183,14 +183,19 @@ def validate(ctl, vid, caps, **kw):
 
 def test_validate_capabilities(emu, ctl):
     sid = new_volume(emu)
-    got = validate(ctl, "shared/" + sid, [MOUNT], volume_context={"a": "b"}, parameters={"type": "shared"})
+    params = {"type": "shared", "mode": "volume"}
+    got = validate(ctl, "shared/" + sid, [MOUNT], volume_context={"a": "b"}, parameters=params)
     assert got.HasField("confirmed")
-    assert dict(got.confirmed.volume_context) == {"a": "b"} and dict(got.confirmed.parameters) == {"type": "shared"}
+    assert dict(got.confirmed.volume_context) == {"a": "b"} and dict(got.confirmed.parameters) == params
+    # parameters of another kind of volume, or unknown ones, are not confirmed
+    assert not validate(ctl, "shared/" + sid, [MOUNT], parameters={"type": "shared"}).HasField("confirmed")
     assert list(got.confirmed.volume_capabilities) == [MOUNT]
     for caps in ([MOUNT, BLOCK], [UNKNOWN_MODE]):
         got = validate(ctl, "shared/" + sid, caps)
         assert not got.HasField("confirmed") and got.message
-    for vid in ("shared/s-nosuchvol0", "nonsense", "object/no-bucket", "shared/%s/missing-dir" % sid):
+    # a subdir of a volume not attached where the controller runs: TensorPool's word is taken
+    assert validate(ctl, "shared/%s/not-visible-here" % sid, [MOUNT]).HasField("confirmed")
+    for vid in ("shared/s-nosuchvol0", "nonsense", "object/no-bucket"):
         code, _ = code_of(ctl.ValidateVolumeCapabilities,
                           csi_pb2.ValidateVolumeCapabilitiesRequest(volume_id=vid, volume_capabilities=[MOUNT]))
         assert code == grpc.StatusCode.NOT_FOUND, vid
