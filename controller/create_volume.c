@@ -29,9 +29,8 @@ struct made {
  * to a set of characters that is safe in all of them. */
 static enum csi_err check_name(struct csi_ctx *ctx, const char *name)
 {
-    char msg[160];
-    if (csi_check_id(name, "name", msg, sizeof msg) != CSI_OK)
-        return csi_ctx_fail(ctx, CSI_E_INVALID, "%s", msg);
+    if (csi_ctx_check_id(ctx, name, "name"))
+        return CSI_E_INVALID;
     if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(name))
         return csi_ctx_fail(ctx, CSI_E_INVALID, "name may only hold the characters A-Z a-z 0-9 . _ - "
                                                 "(it is used as a directory name and an S3 key)");

@@ -119,10 +119,9 @@ static enum csi_err delete_bucket(struct csi_ctx *ctx, const DeleteReq *r, const
 CTL_HANDLER(ctl_delete_volume)
 {
     const DeleteReq *r = (const DeleteReq *)req;
-    char msg[160];
     struct vid v;
-    if (csi_check_id(r->volume_id, "volume_id", msg, sizeof msg) != CSI_OK)
-        return csi_ctx_fail(ctx, CSI_E_INVALID, "%s", msg);
+    if (csi_ctx_check_id(ctx, r->volume_id, "volume_id"))
+        return CSI_E_INVALID;
     enum csi_err err = CSI_OK;
     /* An id we never wrote names no volume of ours: the spec says that is success. */
     if (vid_parse(r->volume_id, &v) && v.on_delete != VID_RETAIN) {

@@ -18,10 +18,9 @@ typedef Csi__V1__ControllerExpandVolumeRequest Req;
 
 static enum csi_err check_args(struct csi_ctx *ctx, const Req *r)
 {
-    char msg[160];
     const char *problem;
-    if (csi_check_id(r->volume_id, "volume_id", msg, sizeof msg))
-        return csi_ctx_fail(ctx, CSI_E_INVALID, "%s", msg);
+    if (csi_ctx_check_id(ctx, r->volume_id, "volume_id"))
+        return CSI_E_INVALID;
     if (!r->capacity_range)
         return csi_ctx_fail(ctx, CSI_E_INVALID, "capacity_range is required");
     if (r->capacity_range->required_bytes < 0 || r->capacity_range->limit_bytes < 0)

@@ -18,10 +18,9 @@ typedef Csi__V1__ControllerPublishVolumeResponse__PublishContextEntry CtxEntry;
 
 static enum csi_err check_args(struct csi_ctx *ctx, const Req *r)
 {
-    char msg[160];
     const char *problem;
-    if (csi_check_id(r->volume_id, "volume_id", msg, sizeof msg) || csi_check_id(r->node_id, "node_id", msg, sizeof msg))
-        return csi_ctx_fail(ctx, CSI_E_INVALID, "%s", msg);
+    if (csi_ctx_check_id(ctx, r->volume_id, "volume_id") || csi_ctx_check_id(ctx, r->node_id, "node_id"))
+        return CSI_E_INVALID;
     if (!r->volume_capability)
         return csi_ctx_fail(ctx, CSI_E_INVALID, "volume_capability is required");
     if ((problem = ctl_capability_problem(r->volume_capability)))

@@ -81,12 +81,9 @@ static enum csi_err unpublish_all(struct csi_ctx *ctx, const Req *r, const struc
 CTL_HANDLER(ctl_unpublish_volume)
 {
     const Req *r = (const Req *)req;
-    char msg[160];
     struct vid v;
-    if (csi_check_id(r->volume_id, "volume_id", msg, sizeof msg))
-        return csi_ctx_fail(ctx, CSI_E_INVALID, "%s", msg);
-    if (*r->node_id && csi_check_id(r->node_id, "node_id", msg, sizeof msg))
-        return csi_ctx_fail(ctx, CSI_E_INVALID, "%s", msg);
+    if (csi_ctx_check_id(ctx, r->volume_id, "volume_id") || (*r->node_id && csi_ctx_check_id(ctx, r->node_id, "node_id")))
+        return CSI_E_INVALID;
     enum csi_err rc = CSI_OK;
     /* An id we never issued was never published: nothing to undo (spec: OK). */
     if (vid_parse(r->volume_id, &v))

@@ -93,11 +93,10 @@ static const char *params_problem(const Req *r, const struct vid *v, char *why, 
 CTL_HANDLER(ctl_validate_capabilities)
 {
     const Req *r = (const Req *)req;
-    char msg[160];
     struct vid v;
     struct tp_volume info;
-    if (csi_check_id(r->volume_id, "volume_id", msg, sizeof msg))
-        return csi_ctx_fail(ctx, CSI_E_INVALID, "%s", msg);
+    if (csi_ctx_check_id(ctx, r->volume_id, "volume_id"))
+        return CSI_E_INVALID;
     if (r->n_volume_capabilities == 0)
         return csi_ctx_fail(ctx, CSI_E_INVALID, "volume_capabilities is required");
     if (!vid_parse(r->volume_id, &v))

@@ -132,6 +132,16 @@ int64_t csi_ctx_deadline_ns(const struct csi_ctx *ctx) { return ctx->deadline_ns
 
 bool csi_ctx_cancelled(const struct csi_ctx *ctx) { return atomic_load(&ctx->cancelled); }
 
+enum csi_err csi_ctx_check_id(struct csi_ctx *ctx, const char *value, const char *what)
+{
+    return ctx->err = csi_check_id(value, what, ctx->msg, sizeof ctx->msg);
+}
+
+enum csi_err csi_ctx_check_path(struct csi_ctx *ctx, const char *value, const char *what)
+{
+    return ctx->err = csi_check_path(value, what, ctx->msg, sizeof ctx->msg);
+}
+
 enum csi_err csi_ctx_check(struct csi_ctx *ctx)
 {
     /* The core cancels a call when its deadline passes, so the deadline is

@@ -67,6 +67,11 @@ int64_t csi_ctx_deadline_left_ms(const struct csi_ctx *ctx);
 int64_t csi_ctx_deadline_ns(const struct csi_ctx *ctx);
 bool csi_ctx_cancelled(const struct csi_ctx *ctx);
 
+/* Argument checks (csi/validate.h) that record INVALID_ARGUMENT with their
+ * message on the call; CSI_OK when the value is fine. */
+enum csi_err csi_ctx_check_id(struct csi_ctx *ctx, const char *value, const char *what);
+enum csi_err csi_ctx_check_path(struct csi_ctx *ctx, const char *value, const char *what);
+
 /* CSI_E_CANCELLED or CSI_E_TIMEOUT (recorded as the call's error) once the
  * caller has gone or the deadline passed; CSI_OK otherwise. */
 enum csi_err csi_ctx_check(struct csi_ctx *ctx);
