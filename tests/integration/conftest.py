@@ -66,14 +66,14 @@ def free_port():
 class Driver:
     """One running tensorpool-csi process and a channel to it."""
 
-    def __init__(self, workdir, args, binary, env, endpoint=None):
+    def __init__(self, workdir, args, binary, env, endpoint=None, wrapper=None):
         self.dir = workdir
         self.sock = workdir / "plugin" / "csi.sock"
         self.endpoint = endpoint or "unix://%s" % self.sock
         self.log_path = workdir / "driver.log"
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [binary, "--endpoint", self.endpoint, *args],
+            [*(wrapper or []), binary, "--endpoint", self.endpoint, *args],
             stdout=self._log, stderr=subprocess.STDOUT, env=sanitizer_env(env))
         self.channel = grpc.insecure_channel(self.endpoint)
         self.identity = csi_pb2_grpc.IdentityStub(self.channel)
@@ -128,16 +128,20 @@ def workdir():
 
 @pytest.fixture
 def start_driver(workdir):
-    """start_driver(*args, testd=False, env=None, wait=True) -> Driver.
+    """start_driver(*args, testd=False, env=None, wait=True, wrapper=None) -> Driver.
+
+    wrapper: a command that execs the driver (e.g. ["unshare", "-m",
+    "--propagation", "private"] for a private mount namespace); it must exec,
+    not fork, so the Driver's pid stays the driver's.
 
     Teardown stops every driver still running and asserts it exited 0 with
     clean sanitizer output."""
     started = []
 
-    def start(*args, testd=False, env=None, wait=True, endpoint=None):
+    def start(*args, testd=False, env=None, wait=True, endpoint=None, wrapper=None):
         sub = workdir / ("d%d" % len(started))
         sub.mkdir(exist_ok=True)
-        d = Driver(sub, list(args), TESTD_BIN if testd else CSI_BIN, env, endpoint)
+        d = Driver(sub, list(args), TESTD_BIN if testd else CSI_BIN, env, endpoint, wrapper=wrapper)
         started.append(d)
         return d.wait_ready() if wait else d
 

@@ -74,10 +74,10 @@ def test_call_prints_the_reply_as_json(driver):
 
 
 def test_call_reads_the_request_from_stdin_and_reports_status(driver):
-    req = json.dumps({"volumeId": "v1", "targetPath": "/t"})
-    res = run("call", "-e", driver.endpoint, "NodeUnpublishVolume", "-", stdin=req)
+    req = json.dumps({"volumeId": "v1", "volumePath": "/t"})
+    res = run("call", "-e", driver.endpoint, "NodeExpandVolume", "-", stdin=req)
     assert res.returncode == 1
-    assert res.stderr.startswith("UNIMPLEMENTED: /csi.v1.Node/NodeUnpublishVolume")
+    assert res.stderr.startswith("UNIMPLEMENTED: /csi.v1.Node/NodeExpandVolume")
 
 
 @pytest.mark.parametrize("args,needle", [

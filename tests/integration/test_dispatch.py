@@ -52,9 +52,9 @@ def test_invalid_utf8_in_a_map_names_the_field(driver):
 
 def test_known_but_unimplemented_method_is_unimplemented(driver):
     with pytest.raises(grpc.RpcError) as e:
-        driver.node.NodeStageVolume(csi_pb2.NodeStageVolumeRequest(volume_id="v1"), timeout=5)
+        driver.node.NodeExpandVolume(csi_pb2.NodeExpandVolumeRequest(volume_id="v1"), timeout=5)
     assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "/csi.v1.Node/NodeStageVolume" in e.value.details()
+    assert "/csi.v1.Node/NodeExpandVolume" in e.value.details()
 
 
 def test_oversized_request_is_resource_exhausted(driver):

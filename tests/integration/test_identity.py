@@ -47,7 +47,10 @@ def test_probe_is_ready_once_serving(driver):
 def test_node_mode_serves_node_not_controller(start_driver):
     d = start_driver("--mode", "node", "--node-id", "n-7")
     assert d.node.NodeGetInfo(csi_pb2.NodeGetInfoRequest(), timeout=5).node_id == "n-7"
-    assert list(d.node.NodeGetCapabilities(csi_pb2.NodeGetCapabilitiesRequest(), timeout=5).capabilities) == []
+    caps = d.node.NodeGetCapabilities(csi_pb2.NodeGetCapabilitiesRequest(), timeout=5).capabilities
+    rpc = csi_pb2.NodeServiceCapability.RPC
+    assert [c.rpc.type for c in caps] == [rpc.STAGE_UNSTAGE_VOLUME, rpc.GET_VOLUME_STATS, rpc.VOLUME_CONDITION,
+                                          rpc.VOLUME_MOUNT_GROUP, rpc.SINGLE_NODE_MULTI_WRITER]
     got = code_of(d.controller.ControllerGetCapabilities, csi_pb2.ControllerGetCapabilitiesRequest())
     assert got == grpc.StatusCode.UNIMPLEMENTED
 

@@ -18,13 +18,13 @@ def test_one_line_per_rpc_with_method_volume_code_duration_message(testd):
     testd.identity.GetPluginInfo(csi_pb2.GetPluginInfoRequest(), timeout=5)
     testd.test.Sleep(testsvc_pb2.SleepRequest(volume_id="vol-9", sleep_ms=1), timeout=5)
     with pytest.raises(grpc.RpcError):
-        testd.node.NodeStageVolume(csi_pb2.NodeStageVolumeRequest(volume_id="vol-10"), timeout=5)
+        testd.node.NodeExpandVolume(csi_pb2.NodeExpandVolumeRequest(volume_id="vol-10"), timeout=5)
     lines = rpc_lines(testd.log())
     assert all(lines), testd.log()
     got = [(m.group(2), m.group(4), m.group(5)) for m in lines]
     assert got == [("/csi.v1.Identity/GetPluginInfo", None, "OK"),
                    ("/tensorpool.test.v1.Test/Sleep", "vol-9", "OK"),
-                   ("/csi.v1.Node/NodeStageVolume", None, "UNIMPLEMENTED")]
+                   ("/csi.v1.Node/NodeExpandVolume", None, "UNIMPLEMENTED")]
     assert "not implemented" in lines[2].group(7)
 
 
