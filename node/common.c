@@ -10,8 +10,11 @@
 
 #include "controller/capability.h"
 #include "csi/fsop.h"
+#include "csi/log.h"
 #include "csi/validate.h"
 #include "node/node.h"
+
+#define LOG_MODULE "node"
 
 const struct mnt *node_mnt(struct csi_ctx *ctx)
 {
@@ -184,4 +187,19 @@ void node_pub_remove(const char *volume_id, const char *target)
         }
     }
     pthread_mutex_unlock(&pub_lock);
+}
+
+enum csi_err node_unmount_and_remove(struct csi_ctx *ctx, const char *path, const char *what)
+{
+    int64_t dl = csi_ctx_deadline_ns(ctx);
+    int e = mnt_unmount(node_mnt(ctx), path, dl);
+    if (e)
+        return csi_ctx_fail(ctx, csi_err_from_errno(e), "unmounting the %s: %s", what, strerror(e));
+    e = node_rmdir(path, dl);
+    if (e == ENOTEMPTY || e == EEXIST || e == ENOTDIR)
+        LOG_WARN("%s %s is unmounted but %s; left in place", what, path,
+                 e == ENOTDIR ? "not a directory" : "not empty");
+    else if (e)
+        return csi_ctx_fail(ctx, csi_err_from_errno(e), "removing the %s: %s", what, strerror(e));
+    return CSI_OK;
 }

@@ -43,6 +43,11 @@ int node_stat(const char *path, dev_t *dev, ino_t *ino, int64_t deadline_ns);
 /* rmdir(2) of path within the deadline; 0 when it is already gone. Never
  * recursive: a directory still holding files is not ours to empty. */
 int node_rmdir(const char *path, int64_t deadline_ns);
+
+/* Unmounts path (dead mounts lazily) and rmdirs it; what ("target path",
+ * "staging path") names it in messages. A path already gone, or one left
+ * holding files (not the volume's: it is unmounted), is success. */
+enum csi_err node_unmount_and_remove(struct csi_ctx *ctx, const char *path, const char *what);
 /* mkdir(2) 0750 within the deadline; 0 when it exists already. */
 int node_mkdir(const char *path, int64_t deadline_ns);
 /* Gives group gid the directory at path: chown :gid, g+rwx and setgid, so
