@@ -3,8 +3,9 @@
 # temporary socket, then walks volumes through what is built so far, using
 # the driver's own command-line clients: the Identity answers, a shared
 # volume and an object bucket through the Controller's life cycle, and the
-# TensorPool API underneath. Later issues add staging and publishing into a
-# pod directory (Node) and S3 for object volumes.
+# TensorPool API underneath, then the node side: staging, publishing into a
+# pod's directory, a file written through the mount. S3 for object volumes
+# comes with the object storage issue.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/build/tensorpool-csi"
@@ -20,7 +21,10 @@ pids+=($!)
 for _ in $(seq 1 100); do [[ -s "$dir/emu.port" ]] && break; sleep 0.05; done
 export TENSORPOOL_ENGINE="http://127.0.0.1:$(cat "$dir/emu.port")" TENSORPOOL_KEY=demo-key
 
-"$bin" --endpoint "$sock" --mode all --node-id c-demo/node-1 --host-root "$dir/host" --log-level debug >"$log" 2>&1 &
+# The driver gets a private mount namespace, so the demo's mounts never
+# reach the host; its view of them is /proc/<pid>/root.
+unshare -m --propagation private "$bin" --endpoint "$sock" --mode all --node-id node-1 --cluster-id c-demo \
+  --host-root "$dir/host" --log-level debug >"$log" 2>&1 &
 pid=$!
 pids+=($pid)
 for _ in $(seq 1 100); do [[ -S "$dir/csi.sock" ]] && break; sleep 0.05; done
@@ -51,6 +55,21 @@ echo "host view after the attach: $(ls -d "$dir/host/mnt/$storage")"
 call ValidateVolumeCapabilities "{\"volume_id\": \"$vid\", \"volume_capabilities\": [$CAP]}"
 call ControllerExpandVolume "{\"volume_id\": \"$vid\", \"capacity_range\": {\"required_bytes\": 20000000000}}"
 call ListVolumes '{"max_entries": 10}'
+
+bold "--- the node: stage once, publish into a pod's directory, use it ---"
+staging="$dir/kubelet/plugins/kubernetes.io/csi/csi.tensorpool.dev/0a1b2c/globalmount"
+target="$dir/kubelet/pods/pod-1234/volumes/kubernetes.io~csi/pvc-datasets/mount"
+mkdir -p "$(dirname "$staging")" "$(dirname "$target")" # the kubelet makes the parents; the driver the rest
+call NodeStageVolume "{\"volume_id\": \"$vid\", \"staging_target_path\": \"$staging\", \"volume_capability\": $CAP}"
+call NodePublishVolume "{\"volume_id\": \"$vid\", \"staging_target_path\": \"$staging\", \"target_path\": \"$target\", \"volume_capability\": $CAP}"
+echo "hello from a pod" > "/proc/$pid/root$target/hello.txt"
+echo "written through the pod's mount; the TensorPool volume now holds: $(cat "$dir/host/mnt/$storage/hello.txt")"
+echo "mounts in the driver's namespace:"
+awk -v d="$dir" '$5 ~ d {print "  " $5 " <- " $4}' "/proc/$pid/mountinfo"
+call NodeGetVolumeStats "{\"volume_id\": \"$vid\", \"volume_path\": \"$target\"}"
+call NodeUnpublishVolume "{\"volume_id\": \"$vid\", \"target_path\": \"$target\"}"
+call NodeUnstageVolume "{\"volume_id\": \"$vid\", \"staging_target_path\": \"$staging\"}"
+echo "mounts left under the demo directory: $(awk -v d="$dir" '$5 ~ d' "/proc/$pid/mountinfo" | wc -l)"
 
 bold "--- a directory volume inside it (mode=subdir) ---"
 sub="{\"name\": \"pvc-checkpoints\", \"volume_capabilities\": [$CAP],
