@@ -58,7 +58,7 @@ suite_conformance() {
   TP_CSI_BIN=$PWD/$B/asan/tensorpool-csi /usr/bin/python3 -m pytest -q -p no:cacheprovider \
     --rootdir tests/conformance tests/conformance 2>&1 | tail -n 40
   local rc=${PIPESTATUS[0]}
-  echo "conformance (controller, 4 parameter sets, ASan+UBSan binary): exit $rc"
+  echo "conformance (controller: 4 parameter sets, node: 2; ASan+UBSan binary): exit $rc"
   return "$rc"
 }
 
