@@ -144,6 +144,16 @@ static bool set_host_root(struct csi_options *o, const char *v, char *msg, size_
     return true;
 }
 
+static bool set_kubelet_dir(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    if (v[0] != '/') {
+        snprintf(msg, msglen, "--kubelet-dir must be an absolute path");
+        return false;
+    }
+    o->kubelet_dir = v;
+    return true;
+}
+
 static bool set_tp_engine(struct csi_options *o, const char *v, char *msg, size_t msglen)
 {
     if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) {
@@ -205,6 +215,7 @@ static const struct opt opts[] = {
     {"queue-depth", 0, "CSI_QUEUE_DEPTH", "N", "blocking calls that may wait for a thread (default 256)", set_queue_depth},
     {"cq-threads", 0, "CSI_CQ_THREADS", "N", "gRPC completion-queue threads (default 2)", set_cq_threads},
     {"host-root", 0, "CSI_HOST_ROOT", "DIR", "where the host's / is mounted; volumes at DIR/mnt/<id> (default /)", set_host_root},
+    {"kubelet-dir", 0, "CSI_KUBELET_DIR", "DIR", "node: staging and target paths must be below DIR (default: anywhere)", set_kubelet_dir},
     {"tensorpool-engine", 0, "TENSORPOOL_ENGINE", "URL", "TensorPool API (default " "https://engine.tensorpool.dev)", set_tp_engine},
     {"tensorpool-key-file", 0, "TENSORPOOL_KEY_FILE", "PATH", "API key file, re-read on change (else $TENSORPOOL_KEY)", set_tp_key_file},
     {"tensorpool-ca-bundle", 0, "TENSORPOOL_CA_BUNDLE", "PATH", "CA certificates for the API (default: the system's)", set_tp_ca_bundle},

@@ -27,6 +27,7 @@ struct csi_options {
     enum csi_log_level log_level;
     int64_t grace_ms;
     unsigned workers, queue_depth, cq_threads;
+    const char *kubelet_dir;   /* NULL: node paths may be anywhere */
     const char *host_root;     /* where the host's / is seen; TensorPool volumes under <root>/mnt */
     const char *tp_engine;     /* NULL: $TENSORPOOL_ENGINE, else the public engine */
     const char *tp_key_file;   /* NULL: $TENSORPOOL_KEY / $TENSORPOOL_API_KEY */

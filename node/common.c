@@ -22,12 +22,25 @@ const struct mnt *node_mnt(struct csi_ctx *ctx)
     return &d->mnt;
 }
 
+enum csi_err node_check_path(struct csi_ctx *ctx, const char *path, const char *what)
+{
+    const struct csi_driver *d = csi_ctx_data(ctx);
+    if (csi_ctx_check_path(ctx, path, what))
+        return CSI_E_INVALID;
+    size_t n = d->kubelet_dir ? strlen(d->kubelet_dir) : 0;
+    while (n > 1 && d->kubelet_dir[n - 1] == '/')
+        n--;
+    /* paths are already free of ".." components, so a prefix test is enough */
+    if (n && (strncmp(path, d->kubelet_dir, n) != 0 || path[n] != '/'))
+        return csi_ctx_fail(ctx, CSI_E_INVALID, "%s must be below the kubelet directory %s", what, d->kubelet_dir);
+    return CSI_OK;
+}
+
 enum csi_err node_check_id_path(struct csi_ctx *ctx, const char *volume_id, const char *path, const char *what)
 {
-    char msg[160];
-    if (csi_check_id(volume_id, "volume_id", msg, sizeof msg) || csi_check_path(path, what, msg, sizeof msg))
-        return csi_ctx_fail(ctx, CSI_E_INVALID, "%s", msg);
-    return CSI_OK;
+    if (csi_ctx_check_id(ctx, volume_id, "volume_id"))
+        return CSI_E_INVALID;
+    return node_check_path(ctx, path, what);
 }
 
 enum csi_err node_check_capability(struct csi_ctx *ctx, const Csi__V1__VolumeCapability *cap)

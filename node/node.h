@@ -25,6 +25,8 @@ const struct mnt *node_mnt(struct csi_ctx *ctx);
 
 /* volume_id and one required path (csi_check_id, csi_check_path); on
  * failure the call's error is recorded and returned. */
+/* A request path: absolute, clean, and below --kubelet-dir when one is set. */
+enum csi_err node_check_path(struct csi_ctx *ctx, const char *path, const char *what);
 enum csi_err node_check_id_path(struct csi_ctx *ctx, const char *volume_id, const char *path, const char *what);
 
 /* A capability shared volumes can serve (mount, known access mode). */

@@ -35,14 +35,13 @@ static const char *mount_group(const Req *r)
 
 static enum csi_err check_args(struct csi_ctx *ctx, const Req *r)
 {
-    char msg[160];
     gid_t gid;
     enum csi_err rc = node_check_id_path(ctx, r->volume_id, r->target_path, "target_path");
     if (rc)
         return rc;
     /* STAGE_UNSTAGE_VOLUME is advertised, so the CO must send the staging path */
-    if (csi_check_path(r->staging_target_path, "staging_target_path", msg, sizeof msg))
-        return csi_ctx_fail(ctx, CSI_E_INVALID, "%s", msg);
+    if ((rc = node_check_path(ctx, r->staging_target_path, "staging_target_path")))
+        return rc;
     if ((rc = node_check_capability(ctx, r->volume_capability)))
         return rc;
     if (mount_group(r) && !parse_gid(mount_group(r), &gid))

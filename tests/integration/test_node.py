@@ -10,6 +10,7 @@ follows the driver's namespace."""
 import errno
 import os
 import stat
+import subprocess
 import time
 
 import grpc
@@ -319,3 +320,40 @@ def test_nfs_source_fails_within_the_deadline(n):
     assert time.monotonic() - t0 < 20
     assert staging not in n.mounts()
     n.unstage(vid, staging)
+
+
+def test_paths_outside_the_kubelet_dir_are_refused(start_emulator, start_driver, emu_dir, workdir):
+    host = emu_dir / "host"
+    emu = start_emulator("--host-root", str(host), "--provisioning-delay-ms", "100", "--retry-after", "0")
+    kubelet = workdir / "kubelet"
+    drv = start_driver("--mode", "node", "--node-id", "n1", "--cluster-id", "c-test", "--host-root", str(host),
+                       "--kubelet-dir", str(kubelet), wrapper=PRIVATE)
+    n = Node(drv, emu, host, kubelet)
+    sid = n.volume()
+    req = csi_pb2.NodeStageVolumeRequest(volume_id="shared/" + sid, staging_target_path=str(workdir / "elsewhere"),
+                                         volume_capability=cap())
+    assert code_of(n.node.NodeStageVolume, req) == grpc.StatusCode.INVALID_ARGUMENT
+    staging = n.staging()
+    n.stage("shared/" + sid, staging)  # below the kubelet dir: fine
+    n.unstage("shared/" + sid, staging)
+
+
+def test_a_non_root_user_in_the_mount_group_can_write(n):
+    """What fsGroup gives a pod: uid 4321, not the owner, writes through the
+    publish because its supplementary group is the volume_mount_group."""
+    vid = "shared/" + n.volume()
+    s, t = n.staging(), n.target()
+    os.chmod(n.kubelet.parent, 0o755)  # the test's private directory: let uid 4321 walk to the target
+    n.stage(vid, s, capability=cap(group="5678"))
+    n.publish(vid, s, t, capability=cap(group="5678"))
+    pid = n.drv.proc.pid
+    res = subprocess.run(["nsenter", "-t", str(pid), "-m", "setpriv", "--reuid=4321", "--regid=4321",
+                          "--groups=5678", "sh", "-c", "echo written > %s/by-4321.txt" % t],
+                         capture_output=True, text=True, timeout=10)
+    assert res.returncode == 0, res.stderr
+    res = subprocess.run(["nsenter", "-t", str(pid), "-m", "setpriv", "--reuid=4321", "--regid=4321",
+                          "--clear-groups", "sh", "-c", "echo no > %s/denied.txt" % t],
+                         capture_output=True, text=True, timeout=10)
+    assert res.returncode != 0  # without the group: no write
+    n.unpublish(vid, t)
+    n.unstage(vid, s)
