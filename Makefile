@@ -108,7 +108,7 @@ $(B)/tp-emulator: $(call obj,rel,$(EMU_SRC))
 	$(CC) $(CFLAGS) -o $@ $^ $(EMU_LIBS)
 
 # ---- tests ----
-TEST_BINS := $(B)/fuzz/fuzz_tp_parse $(B)/tensorpool-csi-testd all $(B)/tp-emulator $(B)/asan/tensorpool-csi $(B)/asan/tensorpool-csi-testd $(UNIT_BINS) $(PYGEN)/csi_pb2.py
+TEST_BINS := $(B)/deadfs $(B)/fuzz/fuzz_tp_parse $(B)/tensorpool-csi-testd all $(B)/tp-emulator $(B)/asan/tensorpool-csi $(B)/asan/tensorpool-csi-testd $(UNIT_BINS) $(PYGEN)/csi_pb2.py
 test-bins: $(TEST_BINS)
 
 check: setup
@@ -148,3 +148,7 @@ FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -I$(GEN) -fsanitize=fuzzer,add
 $(B)/fuzz/fuzz_tp_parse: tests/fuzz/fuzz_tp_parse.c tensorpool/parse.c tensorpool/parse.h tensorpool/tp.h
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_tp_parse.c tensorpool/parse.c -ljansson
+
+# ---- test helpers that need extra libraries ----
+$(B)/deadfs: tests/support/deadfs.c
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 $$(pkg-config --cflags fuse3) -o $@ $< $$(pkg-config --libs fuse3)

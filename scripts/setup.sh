@@ -9,6 +9,7 @@ packages=(
   libgrpc-dev protobuf-c-compiler libprotobuf-c-dev protobuf-compiler libprotobuf-dev
   protobuf-compiler-grpc python3-grpcio python3-protobuf python3-pytest
   libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev valgrind clang libclang-rt-14-dev
+  libfuse3-dev fuse3 util-linux
 )
 
 missing=()

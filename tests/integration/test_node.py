@@ -12,6 +12,7 @@ import os
 import stat
 import subprocess
 import time
+from pathlib import Path
 
 import grpc
 import pytest
@@ -355,5 +356,51 @@ def test_a_non_root_user_in_the_mount_group_can_write(n):
                           "--clear-groups", "sh", "-c", "echo no > %s/denied.txt" % t],
                          capture_output=True, text=True, timeout=10)
     assert res.returncode != 0  # without the group: no write
+    n.unpublish(vid, t)
+    n.unstage(vid, s)
+
+
+DEADFS = str(Path(__file__).resolve().parents[2] / "build" / "deadfs")
+
+
+def wait_mounted(n, path, want=True, timeout=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (str(path) in n.mounts()) == want:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_dead_mounts_are_repaired_and_reported(n):
+    """A FUSE daemon serving the volume's directory is killed: staging and
+    target turn into dead mounts (ENOTCONN), as after a crashed FUSE session
+    or a lost NFS server. Stats report it; NodeStage and NodePublish repair."""
+    sid = n.volume()
+    vid, src = "shared/" + sid, n.host / "mnt" / sid
+    pid = str(n.drv.proc.pid)
+    fuse = subprocess.Popen(["nsenter", "-t", pid, "-m", DEADFS, str(src)])
+    try:
+        assert wait_mounted(n, src)
+        s, t = n.staging(), n.target()
+        n.stage(vid, s)
+        n.publish(vid, s, t)
+    finally:
+        fuse.kill()
+        fuse.wait()
+    time.sleep(1.5)  # FUSE's attribute cache (1 s) answers stat until it expires
+    with pytest.raises(OSError) as e:
+        os.listdir(n.seen(t))
+    assert e.value.errno == errno.ENOTCONN
+    cond = n.stats(vid, t).volume_condition
+    assert cond.abnormal and cond.message
+    # the volume comes back at its usual place (TensorPool remounts it)
+    subprocess.run(["nsenter", "-t", pid, "-m", "umount", "-l", str(src)], check=True)
+    n.stage(vid, s)
+    n.publish(vid, s, t)
+    with open(n.seen(t) + "/after-repair.txt", "w") as f:
+        f.write("repaired")
+    assert (src / "after-repair.txt").read_text() == "repaired"
+    assert not n.stats(vid, t).volume_condition.abnormal
     n.unpublish(vid, t)
     n.unstage(vid, s)
