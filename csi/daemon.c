@@ -159,7 +159,7 @@ static struct tp_client *tensorpool_client(const struct csi_options *o, char *ms
     return c;
 }
 
-int csi_main(int argc, char **argv, struct csi_service *const *extra, size_t n_extra)
+int csi_main(int argc, char **argv, struct csi_service *const *extra, size_t n_extra, const struct mnt *mounter)
 {
     struct csi_options o;
     char msg[512];
@@ -190,6 +190,8 @@ int csi_main(int argc, char **argv, struct csi_service *const *extra, size_t n_e
                            .mnt = {&mnt_linux_ops, NULL}, .api_ok = true};
     csi_log_set_level(o.log_level);
     csi_log_route_grpc();
+    if (mounter)
+        d.mnt = *mounter;
     if (!(d.tp = tensorpool_client(&o, msg, sizeof msg))) {
         fprintf(stderr, "tensorpool-csi: %s\n", msg);
         return 2;

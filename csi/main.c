@@ -12,5 +12,5 @@ int main(int argc, char **argv)
         return csi_cli_call(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "tp") == 0)
         return csi_cli_tp(argc - 1, argv + 1);
-    return csi_main(argc, argv, NULL, 0);
+    return csi_main(argc, argv, NULL, 0, NULL);
 }

@@ -38,6 +38,34 @@ static bool flag_valid(const char *f)
     return *f && !strchr(f, ',') && *f != '=';
 }
 
+static bool has_flag(const Csi__V1__VolumeCapability__MountVolume *m, const char *flag)
+{
+    for (size_t i = 0; i < m->n_mount_flags; i++)
+        if (!strcmp(m->mount_flags[i], flag))
+            return true;
+    return false;
+}
+
+static size_t key_len(const char *opt, size_t len);
+
+/* Flags that contradict each other (hard and soft, one key with two
+ * values) or would let files on the share gain privileges on the node. */
+static const char *flags_problem(const Csi__V1__VolumeCapability__MountVolume *m)
+{
+    if (has_flag(m, "suid") || has_flag(m, "dev"))
+        return "mount_flags: suid and dev are refused (files on a shared volume must not gain privileges on the node)";
+    if (has_flag(m, "hard") && has_flag(m, "soft"))
+        return "mount_flags: hard and soft contradict each other";
+    for (size_t i = 0; i < m->n_mount_flags; i++)
+        for (size_t j = i + 1; j < m->n_mount_flags; j++) {
+            const char *a = m->mount_flags[i], *b = m->mount_flags[j];
+            size_t ka = key_len(a, strlen(a));
+            if (ka == key_len(b, strlen(b)) && !strncmp(a, b, ka) && strcmp(a, b) != 0)
+                return "mount_flags: one option is given two different values";
+        }
+    return NULL;
+}
+
 static enum csi_err check_args(struct csi_ctx *ctx, const Req *r)
 {
     enum csi_err rc = node_check_id_path(ctx, r->volume_id, r->staging_target_path, "staging_target_path");
@@ -49,7 +77,8 @@ static enum csi_err check_args(struct csi_ctx *ctx, const Req *r)
             /* the flag itself is not echoed: mount flags may be sensitive */
             return csi_ctx_fail(ctx, CSI_E_INVALID,
                                 "mount_flags[%zu] is not one mount option (empty, has a ',' or an empty key)", i);
-    return CSI_OK;
+    const char *problem = m ? flags_problem(m) : NULL;
+    return problem ? csi_ctx_fail(ctx, CSI_E_INVALID, "%s", problem) : CSI_OK;
 }
 
 static const char *context_value(const Req *r, const char *key)

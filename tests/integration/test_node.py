@@ -404,3 +404,29 @@ def test_dead_mounts_are_repaired_and_reported(n):
     assert not n.stats(vid, t).volume_condition.abnormal
     n.unpublish(vid, t)
     n.unstage(vid, s)
+
+
+def test_nfs_mount_call_through_the_fake_mounter(start_emulator, start_driver, emu_dir, workdir):
+    """This machine has no kernel NFS client, so the exact NFS mount call
+    (source, options merged with the StorageClass mountOptions, target) is
+    checked through the mount layer's test implementation: the test daemon
+    records the calls instead of mounting (TP_CSI_FAKE_MOUNTER=1)."""
+    import testsvc_pb2
+    emu = start_emulator("--host-root", str(emu_dir / "host"), "--provisioning-delay-ms", "100", "--retry-after", "0")
+    drv = start_driver("--mode", "node", "--node-id", "n1", "--cluster-id", "c-test", "--host-root",
+                       str(emu_dir / "host"), testd=True, env={"TP_CSI_FAKE_MOUNTER": "1"})
+    n = Node(drv, emu, emu_dir / "host", workdir / "kubelet")
+    sid = n.volume(attach=False)  # not under the host root: the NFS path is taken
+    staging = n.staging()
+    context = {"server": "10.0.0.5", "share": "/exports/tp"}
+    flags = ["nconnect=4", "noatime", "timeo=100"]
+    for _ in range(2):  # the second call finds it staged
+        n.stage("shared/%s/dir-a" % sid, staging, capability=cap(flags=flags), context=context)
+    calls = drv.test.MounterCalls(testsvc_pb2.MounterCallsRequest(), timeout=5).calls.splitlines()
+    mounts = [c for c in calls if c.startswith("mount ")]
+    assert mounts == ["mount nfs4 10.0.0.5:/exports/tp/dir-a %s vers=4.1,rsize=1048576,wsize=1048576,hard,"
+                      "noresvport,retrans=2,nconnect=4,noatime,timeo=100" % staging]
+    for bad in (["suid"], ["hard", "soft"], ["nconnect=2", "nconnect=4"], ["a,b"]):
+        req = csi_pb2.NodeStageVolumeRequest(volume_id="shared/%s/dir-b" % sid, staging_target_path=n.staging("x"),
+                                             volume_capability=cap(flags=bad), volume_context=context)
+        assert code_of(n.node.NodeStageVolume, req) == grpc.StatusCode.INVALID_ARGUMENT, bad

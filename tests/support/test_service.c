@@ -1,11 +1,14 @@
 /* test_service.c - the tensorpool.test.v1.Test service, linked only into
  * tensorpool-csi-testd. Sleep blocks on the worker pool while holding the
  * volume lock, polling the call's cancellation and deadline, so tests can
- * observe pool limits, ABORTED, deadlines, cancellation and draining. */
+ * observe pool limits, ABORTED, deadlines, cancellation and draining.
+ * MounterCalls returns what the fake mounter was asked to do, for mounts
+ * this machine cannot make (NFS). */
 #include <time.h>
 
 #include "csi/clock.h"
 #include "csi/service.h"
+#include "node/mount.h"
 #include "testsvc.pb-c.h"
 
 #include "tests/support/test_service.h"
@@ -27,12 +30,26 @@ static enum csi_err sleep_handler(struct csi_ctx *ctx, const ProtobufCMessage *m
     return CSI_OK;
 }
 
+static enum csi_err mounter_calls(struct csi_ctx *ctx, const ProtobufCMessage *msg, ProtobufCMessage **resp)
+{
+    (void)msg;
+    struct mnt_fake *fake = csi_ctx_data(ctx);
+    if (!fake)
+        return csi_ctx_fail(ctx, CSI_E_PRECONDITION, "start tensorpool-csi-testd with TP_CSI_FAKE_MOUNTER=1");
+    Tensorpool__Test__V1__MounterCallsResponse *r =
+        csi_ctx_new(ctx, &tensorpool__test__v1__mounter_calls_response__descriptor);
+    r->calls = csi_arena_strdup(csi_ctx_arena(ctx), mnt_fake_calls(fake));
+    *resp = &r->base;
+    return CSI_OK;
+}
+
 static const struct csi_method test_methods[] = {
     {.name = "Sleep", .handler = sleep_handler, .flags = CSI_METHOD_BLOCKING, .lock_field = "volume_id"},
+    {.name = "MounterCalls", .handler = mounter_calls},
 };
 
 struct csi_service test_service = {
     .descriptor = &tensorpool__test__v1__test__descriptor,
     .methods = test_methods,
-    .n_methods = 1,
+    .n_methods = sizeof test_methods / sizeof test_methods[0],
 };
