@@ -151,4 +151,5 @@ $(B)/fuzz/fuzz_tp_parse: tests/fuzz/fuzz_tp_parse.c tensorpool/parse.c tensorpoo
 
 # ---- test helpers that need extra libraries ----
 $(B)/deadfs: tests/support/deadfs.c
+	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 $$(pkg-config --cflags fuse3) -o $@ $< $$(pkg-config --libs fuse3)
