@@ -144,7 +144,7 @@ static enum csi_err create_shared_volume(struct csi_ctx *ctx, const CreateReq *r
 static enum csi_err find_storage_dir(struct csi_ctx *ctx, const char *storage_id, char *dir, size_t len)
 {
     struct csi_driver *d = csi_ctx_data(ctx);
-    int e = csi_hostpath_find(d->host_root, storage_id, dir, len, csi_ctx_deadline_ns(ctx));
+    int e = csi_hostpath_find(d, storage_id, dir, len, csi_ctx_deadline_ns(ctx));
     if (e == 0)
         return CSI_OK;
     if (e == ENOENT)

@@ -73,7 +73,7 @@ static enum csi_err delete_subdir(struct csi_ctx *ctx, const DeleteReq *r, const
 {
     struct csi_driver *d = csi_ctx_data(ctx);
     char dir[CSI_MAX_PATH_LEN], path[CSI_MAX_PATH_LEN + VID_PATH_MAX];
-    int e = csi_hostpath_find(d->host_root, v->name, dir, sizeof dir, csi_ctx_deadline_ns(ctx));
+    int e = csi_hostpath_find(d, v->name, dir, sizeof dir, csi_ctx_deadline_ns(ctx));
     if (e == ENOENT)
         return storage_missing(ctx, r, v);
     if (e)

@@ -72,7 +72,7 @@ static enum csi_err record_subdir(struct csi_ctx *ctx, const struct vid *v, int6
     struct csi_driver *d = csi_ctx_data(ctx);
     char dir[CSI_MAX_PATH_LEN];
     int64_t have, deadline = csi_ctx_deadline_ns(ctx);
-    int e = csi_hostpath_find(d->host_root, v->name, dir, sizeof dir, deadline);
+    int e = csi_hostpath_find(d, v->name, dir, sizeof dir, deadline);
     if (e == ENOENT)
         return CSI_OK;
     if (!e && ctl_record_get(dir, v->path, &have, deadline) == 0 && have >= *capacity) {

@@ -30,7 +30,7 @@ static enum csi_err check_subdir(struct csi_ctx *ctx, const struct vid *v)
     struct csi_driver *d = csi_ctx_data(ctx);
     char root[CSI_MAX_PATH_LEN], dir[CSI_MAX_PATH_LEN];
     int64_t deadline = csi_ctx_deadline_ns(ctx);
-    int e = csi_hostpath_find(d->host_root, v->name, root, sizeof root, deadline);
+    int e = csi_hostpath_find(d, v->name, root, sizeof root, deadline);
     if (e == ENOENT) /* not attached where the controller runs: TensorPool's word that it exists must do */
         return CSI_OK;
     if (!e && snprintf(dir, sizeof dir, "%s/%s", root, v->path) >= (int)sizeof dir)

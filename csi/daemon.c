@@ -186,7 +186,7 @@ int csi_main(int argc, char **argv, struct csi_service *const *extra, size_t n_e
     o.node_id = node_id;
     struct csi_driver d = {.name = o.driver_name, .version = CSI_VERSION, .mode = o.mode,
                            .node_id = o.mode & CSI_MODE_NODE ? o.node_id : NULL, .host_root = o.host_root,
-                           .kubelet_dir = o.kubelet_dir,
+                           .kubelet_dir = o.kubelet_dir, .host_patterns = o.host_patterns,
                            .mnt = {&mnt_linux_ops, NULL}, .api_ok = true};
     csi_log_set_level(o.log_level);
     csi_log_route_grpc();

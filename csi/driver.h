@@ -25,6 +25,7 @@ struct csi_driver {
     struct tp_client *tp; /* the TensorPool API (controller mode) */
     const char *host_root; /* TensorPool volumes appear at <host_root>/mnt/<id> */
     const char *kubelet_dir; /* node paths must be below it; NULL: anywhere */
+    const char *host_patterns; /* where below host_root (csi/hostpath.h); NULL: the default */
     struct mnt mnt;        /* the node's mounter: real in the daemon, a fake in tests */
     /* Probe's answer. False until the server serves and again while it
      * drains; later issues add backend checks that clear it. */

@@ -10,6 +10,7 @@
 
 #include "csi/driver.h"
 #include "csi/endpoint.h"
+#include "csi/hostpath.h"
 #include "csi/validate.h"
 
 struct opt {
@@ -144,6 +145,16 @@ static bool set_host_root(struct csi_options *o, const char *v, char *msg, size_
     return true;
 }
 
+static bool set_host_patterns(struct csi_options *o, const char *v, char *msg, size_t msglen)
+{
+    if (!csi_hostpath_patterns_valid(v)) {
+        snprintf(msg, msglen, "--host-mount-patterns must be comma-separated relative paths, each with one {id}");
+        return false;
+    }
+    o->host_patterns = v;
+    return true;
+}
+
 static bool set_kubelet_dir(struct csi_options *o, const char *v, char *msg, size_t msglen)
 {
     if (v[0] != '/') {
@@ -215,6 +226,8 @@ static const struct opt opts[] = {
     {"queue-depth", 0, "CSI_QUEUE_DEPTH", "N", "blocking calls that may wait for a thread (default 256)", set_queue_depth},
     {"cq-threads", 0, "CSI_CQ_THREADS", "N", "gRPC completion-queue threads (default 2)", set_cq_threads},
     {"host-root", 0, "CSI_HOST_ROOT", "DIR", "where the host's / is mounted; volumes at DIR/mnt/<id> (default /)", set_host_root},
+    {"host-mount-patterns", 0, "CSI_HOST_MOUNT_PATTERNS", "LIST",
+     "where attached volumes appear below the host root (default " CSI_DEFAULT_HOST_PATTERNS ")", set_host_patterns},
     {"kubelet-dir", 0, "CSI_KUBELET_DIR", "DIR", "node: staging and target paths must be below DIR (default: anywhere)", set_kubelet_dir},
     {"tensorpool-engine", 0, "TENSORPOOL_ENGINE", "URL", "TensorPool API (default " "https://engine.tensorpool.dev)", set_tp_engine},
     {"tensorpool-key-file", 0, "TENSORPOOL_KEY_FILE", "PATH", "API key file, re-read on change (else $TENSORPOOL_KEY)", set_tp_key_file},

@@ -28,7 +28,8 @@ struct csi_options {
     int64_t grace_ms;
     unsigned workers, queue_depth, cq_threads;
     const char *kubelet_dir;   /* NULL: node paths may be anywhere */
-    const char *host_root;     /* where the host's / is seen; TensorPool volumes under <root>/mnt */
+    const char *host_root;
+    const char *host_patterns;     /* where the host's / is seen; TensorPool volumes under <root>/mnt */
     const char *tp_engine;     /* NULL: $TENSORPOOL_ENGINE, else the public engine */
     const char *tp_key_file;   /* NULL: $TENSORPOOL_KEY / $TENSORPOOL_API_KEY */
     const char *tp_ca_bundle;

@@ -49,6 +49,7 @@ struct csi_ctx {
     void *data;
     int64_t deadline_ns;
     atomic_bool cancelled;
+    atomic_bool deadline_hit; /* the core cancelled the call at its deadline */
     const atomic_bool *stopping; /* the server's: says why a call was cancelled */
     enum csi_err err;
     char msg[512];
@@ -146,7 +147,7 @@ enum csi_err csi_ctx_check(struct csi_ctx *ctx)
 {
     /* The core cancels a call when its deadline passes, so the deadline is
      * checked first to report the reason the client will see. */
-    if (ctx->deadline_ns != CSI_NO_DEADLINE && csi_now_ns() >= ctx->deadline_ns)
+    if ((ctx->deadline_ns != CSI_NO_DEADLINE && csi_now_ns() >= ctx->deadline_ns) || atomic_load(&ctx->deadline_hit))
         return csi_ctx_fail(ctx, CSI_E_TIMEOUT, "deadline exceeded");
     if (csi_ctx_cancelled(ctx))
         return csi_ctx_fail(ctx, CSI_E_CANCELLED, "call cancelled %s",
@@ -173,6 +174,7 @@ static struct call *call_new(struct cq *cq)
     grpc_call_details_init(&c->details);
     grpc_metadata_array_init(&c->request_md);
     atomic_init(&c->ctx.cancelled, false);
+    atomic_init(&c->ctx.deadline_hit, false);
     c->ctx.stopping = &cq->srv->stopping;
     return c;
 }
@@ -429,6 +431,11 @@ static void on_new(struct call *c, bool ok)
  * is answered now, so it neither holds its volume lock nor a queue slot. */
 static void on_close(struct call *c)
 {
+    /* The core cancels a call at its own reading of the deadline, which can
+     * be a little before ours: then the deadline is what ended it. */
+    gpr_timespec dl = c->details.deadline;
+    if (c->close_cancelled && gpr_time_cmp(gpr_now(dl.clock_type), dl) >= 0)
+        atomic_store(&c->ctx.deadline_hit, true);
     atomic_store(&c->ctx.cancelled, c->close_cancelled != 0);
     if (c->close_cancelled && csi_pool_cancel(c->srv->pool, run_handler_job, c)) {
         csi_ctx_check(&c->ctx);

@@ -216,3 +216,14 @@ enum csi_err node_unmount_and_remove(struct csi_ctx *ctx, const char *path, cons
         return csi_ctx_fail(ctx, csi_err_from_errno(e), "removing the %s: %s", what, strerror(e));
     return CSI_OK;
 }
+
+enum node_pub_owner node_pub_owner(const char *volume_id, const char *target)
+{
+    enum node_pub_owner owner = NODE_PUB_NONE;
+    pthread_mutex_lock(&pub_lock);
+    for (struct pub *p = pubs; p && owner != NODE_PUB_THIS; p = p->next)
+        if (!strcmp(p->target, target))
+            owner = !strcmp(p->volume_id, volume_id) ? NODE_PUB_THIS : NODE_PUB_OTHER;
+    pthread_mutex_unlock(&pub_lock);
+    return owner;
+}

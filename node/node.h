@@ -62,5 +62,9 @@ int node_set_group(const char *path, gid_t gid, int64_t deadline_ns);
 bool node_pub_elsewhere(const char *volume_id, const char *target);
 void node_pub_add(const char *volume_id, const char *target);
 void node_pub_remove(const char *volume_id, const char *target);
+enum node_pub_owner { NODE_PUB_NONE, NODE_PUB_THIS, NODE_PUB_OTHER };
+/* Whose publication target is: this volume's, another volume's, or nobody's
+ * (as far as this process knows). */
+enum node_pub_owner node_pub_owner(const char *volume_id, const char *target);
 
 #endif

@@ -162,7 +162,7 @@ static enum csi_err find_source(struct csi_ctx *ctx, const Req *r, const struct 
 {
     const struct csi_driver *d = csi_ctx_data(ctx);
     int64_t dl = csi_ctx_deadline_ns(ctx);
-    int e = csi_hostpath_find(d->host_root, v->name, src->path, sizeof src->path, dl);
+    int e = csi_hostpath_find(d, v->name, src->path, sizeof src->path, dl);
     if (e == ENOENT)
         return nfs_source(ctx, r, v, d->host_root, src);
     if (e)

@@ -59,14 +59,22 @@ NODE_HANDLER(node_volume_stats)
     enum csi_err rc = node_check_id_path(ctx, r->volume_id, r->volume_path, "volume_path");
     if (rc)
         return rc;
+    enum node_pub_owner owner = node_pub_owner(r->volume_id, r->volume_path);
     int e = mnt_lookup(node_mnt(ctx), r->volume_path, &info);
-    if (e == ENOENT)
-        return csi_ctx_fail(ctx, CSI_E_NOT_FOUND, "volume_path %s is not a mount point", r->volume_path);
-    if (e)
+    if (e && e != ENOENT)
         return csi_ctx_fail(ctx, csi_err_from_errno(e), "reading the mount table: %s", strerror(e));
+    if ((e == ENOENT && owner != NODE_PUB_THIS) || owner == NODE_PUB_OTHER)
+        return csi_ctx_fail(ctx, CSI_E_NOT_FOUND, "volume_path %s is not a mount of volume %s", r->volume_path,
+                            r->volume_id);
     Resp *resp_msg = csi_ctx_new(ctx, &csi__v1__node_get_volume_stats_response__descriptor);
     Csi__V1__VolumeCondition *cond = csi_ctx_new(ctx, &csi__v1__volume_condition__descriptor);
     resp_msg->volume_condition = cond;
+    if (e == ENOENT) { /* published here, yet the mount is gone: unmounted by hand, or lost at a reboot */
+        cond->abnormal = true;
+        cond->message = "the volume is not mounted at volume_path; the next NodePublishVolume mounts it again";
+        *resp = &resp_msg->base;
+        return CSI_OK;
+    }
     e = mnt_statvfs(node_mnt(ctx), r->volume_path, &st, statvfs_deadline(ctx));
     if (!e) {
         fill_usage(ctx, resp_msg, &st);

@@ -430,3 +430,42 @@ def test_nfs_mount_call_through_the_fake_mounter(start_emulator, start_driver, e
         req = csi_pb2.NodeStageVolumeRequest(volume_id="shared/%s/dir-b" % sid, staging_target_path=n.staging("x"),
                                              volume_capability=cap(flags=bad), volume_context=context)
         assert code_of(n.node.NodeStageVolume, req) == grpc.StatusCode.INVALID_ARGUMENT, bad
+
+
+def test_stats_tell_a_lost_mount_from_someone_elses(n):
+    a, b = "shared/" + n.volume(), "shared/" + n.volume()
+    s, t = n.staging(), n.target()
+    n.stage(a, s)
+    n.publish(a, s, t)
+    assert code_of(n.node.NodeGetVolumeStats, csi_pb2.NodeGetVolumeStatsRequest(
+        volume_id=b, volume_path=t)) == grpc.StatusCode.NOT_FOUND  # a's mount, not b's
+    subprocess.run(["nsenter", "-t", str(n.drv.proc.pid), "-m", "umount", t], check=True)  # lost by hand
+    cond = n.stats(a, t).volume_condition
+    assert cond.abnormal and "not mounted" in cond.message
+    n.publish(a, s, t)  # mounts it again
+    assert not n.stats(a, t).volume_condition.abnormal
+    n.unpublish(a, t)
+    n.unstage(a, s)
+
+
+def test_host_mount_patterns_are_configurable(start_emulator, start_driver, emu_dir, workdir):
+    host = emu_dir / "host"
+    emu = start_emulator("--host-root", str(host), "--provisioning-delay-ms", "100", "--retry-after", "0")
+    drv = start_driver("--mode", "node", "--node-id", "n1", "--cluster-id", "c-test", "--host-root", str(host),
+                       "--host-mount-patterns", "data/tp-{id}/root,mnt/{id}", wrapper=PRIVATE)
+    n = Node(drv, emu, host, workdir / "kubelet")
+    sid = n.volume(attach=False)
+    (host / "data" / ("tp-%s" % sid) / "root").mkdir(parents=True)  # the first pattern matches
+    s = n.staging()
+    n.stage("shared/" + sid, s)
+    with open(n.seen(s) + "/via-pattern.txt", "w") as f:
+        f.write("x")
+    assert (host / "data" / ("tp-%s" % sid) / "root" / "via-pattern.txt").exists()
+    n.unstage("shared/" + sid, s)
+
+
+def test_bad_host_mount_patterns_are_a_usage_error():
+    from conftest import run_cli
+    for bad in ("/abs/{id}", "mnt/no-token", "mnt/{id}/{id}", "../{id}"):
+        res = run_cli(["--host-mount-patterns", bad])
+        assert res.returncode == 2 and "--host-mount-patterns" in res.stderr.splitlines()[0], bad
