@@ -469,3 +469,24 @@ def test_bad_host_mount_patterns_are_a_usage_error():
     for bad in ("/abs/{id}", "mnt/no-token", "mnt/{id}/{id}", "../{id}"):
         res = run_cli(["--host-mount-patterns", bad])
         assert res.returncode == 2 and "--host-mount-patterns" in res.stderr.splitlines()[0], bad
+
+
+def test_dead_mounts_are_unpublished_and_unstaged_without_a_trace(n):
+    sid = n.volume()
+    vid, src = "shared/" + sid, n.host / "mnt" / sid
+    pid = str(n.drv.proc.pid)
+    fuse = subprocess.Popen(["nsenter", "-t", pid, "-m", DEADFS, str(src)])
+    try:
+        assert wait_mounted(n, src)
+        s, t = n.staging(), n.target()
+        n.stage(vid, s)
+        n.publish(vid, s, t)
+    finally:
+        fuse.kill()
+        fuse.wait()
+    time.sleep(1.5)  # past FUSE's attribute cache: the mounts are now dead for every call
+    n.unpublish(vid, t)
+    n.unstage(vid, s)
+    assert str(t) not in n.mounts() and str(s) not in n.mounts()
+    assert not Path(t).exists() and not Path(s).exists()
+    subprocess.run(["nsenter", "-t", pid, "-m", "umount", "-l", str(src)], check=True)
