@@ -372,10 +372,10 @@ def wait_mounted(n, path, want=True, timeout=5):
     return False
 
 
-def test_dead_mounts_are_repaired_and_reported(n):
-    """A FUSE daemon serving the volume's directory is killed: staging and
-    target turn into dead mounts (ENOTCONN), as after a crashed FUSE session
-    or a lost NFS server. Stats report it; NodeStage and NodePublish repair."""
+def published_then_killed(n):
+    """A volume whose directory a FUSE daemon serves (in the driver's mount
+    namespace), staged and published, then the daemon killed: the staging
+    and target mounts are dead. Returns (vid, staging, target, source, pid)."""
     sid = n.volume()
     vid, src = "shared/" + sid, n.host / "mnt" / sid
     pid = str(n.drv.proc.pid)
@@ -389,6 +389,14 @@ def test_dead_mounts_are_repaired_and_reported(n):
         fuse.kill()
         fuse.wait()
     time.sleep(1.5)  # FUSE's attribute cache (1 s) answers stat until it expires
+    return vid, s, t, src, pid
+
+
+def test_dead_mounts_are_repaired_and_reported(n):
+    """A FUSE daemon serving the volume's directory is killed: staging and
+    target turn into dead mounts (ENOTCONN), as after a crashed FUSE session
+    or a lost NFS server. Stats report it; NodeStage and NodePublish repair."""
+    vid, s, t, src, pid = published_then_killed(n)
     with pytest.raises(OSError) as e:
         os.listdir(n.seen(t))
     assert e.value.errno == errno.ENOTCONN
@@ -472,19 +480,7 @@ def test_bad_host_mount_patterns_are_a_usage_error():
 
 
 def test_dead_mounts_are_unpublished_and_unstaged_without_a_trace(n):
-    sid = n.volume()
-    vid, src = "shared/" + sid, n.host / "mnt" / sid
-    pid = str(n.drv.proc.pid)
-    fuse = subprocess.Popen(["nsenter", "-t", pid, "-m", DEADFS, str(src)])
-    try:
-        assert wait_mounted(n, src)
-        s, t = n.staging(), n.target()
-        n.stage(vid, s)
-        n.publish(vid, s, t)
-    finally:
-        fuse.kill()
-        fuse.wait()
-    time.sleep(1.5)  # past FUSE's attribute cache: the mounts are now dead for every call
+    vid, s, t, src, pid = published_then_killed(n)
     n.unpublish(vid, t)
     n.unstage(vid, s)
     assert str(t) not in n.mounts() and str(s) not in n.mounts()
