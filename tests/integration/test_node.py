@@ -9,6 +9,7 @@ never reach this machine's mount table; the tests look at them through
 follows the driver's namespace."""
 import errno
 import os
+import signal
 import stat
 import subprocess
 import time
@@ -485,4 +486,37 @@ def test_dead_mounts_are_unpublished_and_unstaged_without_a_trace(n):
     n.unstage(vid, s)
     assert str(t) not in n.mounts() and str(s) not in n.mounts()
     assert not Path(t).exists() and not Path(s).exists()
+    subprocess.run(["nsenter", "-t", pid, "-m", "umount", "-l", str(src)], check=True)
+
+
+def test_a_hung_mount_does_not_hang_stats_or_the_plugin(n):
+    """A FUSE daemon that stops answering (SIGSTOP) stands for a hung NFS
+    server: NodeGetVolumeStats answers "abnormal" within its deadline, and
+    other calls (Probe, another volume) are not held up."""
+    sid = n.volume()
+    vid, src = "shared/" + sid, n.host / "mnt" / sid
+    pid = str(n.drv.proc.pid)
+    fuse = subprocess.Popen(["nsenter", "-t", pid, "-m", DEADFS, str(src)])
+    try:
+        assert wait_mounted(n, src)
+        s, t = n.staging(), n.target()
+        n.stage(vid, s)
+        n.publish(vid, s, t)
+        fuse.send_signal(signal.SIGSTOP)
+        t0 = time.monotonic()
+        cond = n.node.NodeGetVolumeStats(csi_pb2.NodeGetVolumeStatsRequest(volume_id=vid, volume_path=t),
+                                         timeout=4).volume_condition
+        assert cond.abnormal and time.monotonic() - t0 < 4
+        assert n.drv.identity.Probe(csi_pb2.ProbeRequest(), timeout=2).ready.value
+        other = "shared/" + n.volume()
+        s2 = n.staging("other")
+        n.stage(other, s2)
+        n.unstage(other, s2)
+    finally:
+        fuse.send_signal(signal.SIGCONT)
+        fuse.kill()
+        fuse.wait()
+    time.sleep(1.5)
+    n.unpublish(vid, t)
+    n.unstage(vid, s)
     subprocess.run(["nsenter", "-t", pid, "-m", "umount", "-l", str(src)], check=True)
