@@ -7,12 +7,10 @@ silent. Binaries come from TP_CSI_BIN / TP_CSI_TESTD (the Makefile points
 them at the ASan+UBSan builds).
 """
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +24,7 @@ import csi_pb2  # noqa: E402
 import csi_pb2_grpc  # noqa: E402
 import testsvc_pb2  # noqa: E402
 import testsvc_pb2_grpc  # noqa: E402
-from emulator import emu_dir, start_emulator  # noqa: E402,F401 (fixtures for every test file)
+from emulator import emu_dir, private_dir, start_emulator, stop_process  # noqa: E402,F401 (fixtures for every test file)
 
 CSI_BIN = os.environ.get("TP_CSI_BIN", str(ROOT / "build" / "asan" / "tensorpool-csi"))
 TESTD_BIN = os.environ.get("TP_CSI_TESTD", str(ROOT / "build" / "asan" / "tensorpool-csi-testd"))
@@ -106,14 +104,7 @@ class Driver:
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.returncode is None:
-            if self.proc.poll() is None:
-                self.proc.send_signal(sig)
-            try:
-                self.returncode = self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.returncode = self.proc.wait()
-                raise AssertionError("driver did not stop within %ss:\n%s" % (timeout, self.log()))
+            self.returncode = stop_process(self.proc, sig, timeout, "driver", self.log)
             self.channel.close()
             self._log.close()
         return self.returncode
@@ -121,9 +112,7 @@ class Driver:
 
 @pytest.fixture
 def workdir():
-    d = Path(tempfile.mkdtemp(prefix="tpcsi-", dir="/tmp"))
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
+    yield from private_dir("tpcsi-")
 
 
 @pytest.fixture

@@ -20,6 +20,19 @@ KEY = "emu-test-key"
 FAST = ("--provisioning-delay-ms", "200", "--retry-after", "0")
 
 
+def stop_process(proc, sig, timeout, what, log):
+    """Signals proc by PID and waits for it; kills it and fails the test if
+    it does not exit within timeout. Returns its exit code."""
+    if proc.poll() is None:
+        os.kill(proc.pid, sig)
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError("%s did not stop within %ss:\n%s" % (what, timeout, log()))
+
+
 class Emulator:
     """One running tp-emulator process."""
 
@@ -103,23 +116,22 @@ class Emulator:
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
         if self.returncode is None:
-            if self.proc.poll() is None:
-                os.kill(self.proc.pid, sig)
-            try:
-                self.returncode = self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.returncode = self.proc.wait()
-                raise AssertionError("emulator did not stop in %ss:\n%s" % (timeout, self.log()))
+            self.returncode = stop_process(self.proc, sig, timeout, "emulator", self.log)
             self._log.close()
         return self.returncode
 
 
-@pytest.fixture
-def emu_dir():
-    d = Path(tempfile.mkdtemp(prefix="tpemu-", dir="/tmp"))
+def private_dir(prefix):
+    """A fresh directory under /tmp (short: unix socket paths are limited to
+    107 bytes), removed afterwards; for fixtures to `yield from`."""
+    d = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     yield d
     shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def emu_dir():
+    yield from private_dir("tpemu-")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ The driver runs in a private mount namespace (unshare -m), so its mounts
 never reach this machine's mount table; the tests look at them through
 /proc/<pid>/mountinfo and at files through /proc/<pid>/root/..., which
 follows the driver's namespace."""
+import contextlib
 import errno
 import os
 import signal
@@ -373,10 +374,11 @@ def wait_mounted(n, path, want=True, timeout=5):
     return False
 
 
-def published_then_killed(n):
+@contextlib.contextmanager
+def fuse_published(n):
     """A volume whose directory a FUSE daemon serves (in the driver's mount
-    namespace), staged and published, then the daemon killed: the staging
-    and target mounts are dead. Returns (vid, staging, target, source, pid)."""
+    namespace), staged and published. Yields (vid, staging, target, source,
+    pid, daemon); the daemon is killed on exit, leaving the mounts dead."""
     sid = n.volume()
     vid, src = "shared/" + sid, n.host / "mnt" / sid
     pid = str(n.drv.proc.pid)
@@ -386,9 +388,18 @@ def published_then_killed(n):
         s, t = n.staging(), n.target()
         n.stage(vid, s)
         n.publish(vid, s, t)
+        yield vid, s, t, src, pid, fuse
     finally:
+        fuse.send_signal(signal.SIGCONT)
         fuse.kill()
         fuse.wait()
+
+
+def published_then_killed(n):
+    """fuse_published, then the daemon killed: the staging and target mounts
+    are dead. Returns (vid, staging, target, source, pid)."""
+    with fuse_published(n) as (vid, s, t, src, pid, _):
+        pass
     time.sleep(1.5)  # FUSE's attribute cache (1 s) answers stat until it expires
     return vid, s, t, src, pid
 
@@ -493,15 +504,7 @@ def test_a_hung_mount_does_not_hang_stats_or_the_plugin(n):
     """A FUSE daemon that stops answering (SIGSTOP) stands for a hung NFS
     server: NodeGetVolumeStats answers "abnormal" within its deadline, and
     other calls (Probe, another volume) are not held up."""
-    sid = n.volume()
-    vid, src = "shared/" + sid, n.host / "mnt" / sid
-    pid = str(n.drv.proc.pid)
-    fuse = subprocess.Popen(["nsenter", "-t", pid, "-m", DEADFS, str(src)])
-    try:
-        assert wait_mounted(n, src)
-        s, t = n.staging(), n.target()
-        n.stage(vid, s)
-        n.publish(vid, s, t)
+    with fuse_published(n) as (vid, s, t, src, pid, fuse):
         fuse.send_signal(signal.SIGSTOP)
         t0 = time.monotonic()
         cond = n.node.NodeGetVolumeStats(csi_pb2.NodeGetVolumeStatsRequest(volume_id=vid, volume_path=t),
@@ -512,10 +515,6 @@ def test_a_hung_mount_does_not_hang_stats_or_the_plugin(n):
         s2 = n.staging("other")
         n.stage(other, s2)
         n.unstage(other, s2)
-    finally:
-        fuse.send_signal(signal.SIGCONT)
-        fuse.kill()
-        fuse.wait()
     time.sleep(1.5)
     n.unpublish(vid, t)
     n.unstage(vid, s)
